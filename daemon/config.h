@@ -1,0 +1,104 @@
+/* ringsided's configuration: a GLib key file read once at start (and on
+ * reload), checked completely before anything starts. */
+#pragma once
+
+#include <glib.h>
+
+enum rs_kind {
+	RS_KIND_VIDEO = 1, /* values match ringside.v1.Kind */
+	RS_KIND_AUDIO = 2,
+	RS_KIND_SENSOR = 3,
+};
+
+const char *rs_kind_name(enum rs_kind kind);
+
+/* One of these per [source NAME] group. */
+struct rs_source_conf {
+	char *name;
+	enum rs_kind kind;
+
+	/* video and audio: exactly one of uri (uridecodebin) or pipeline
+	 * (a gst-launch description that produces raw or decodable media) */
+	char *uri;
+	char *pipeline;
+
+	/* video */
+	guint width, height, fps, jpeg_quality;
+	/* audio */
+	guint sample_rate;
+	/* sensor: UDP datagrams carrying ringside.v1.SensorBatch */
+	char *listen_host;
+	guint16 listen_port;
+	char **channels; /* NULL-terminated */
+	guint n_channels;
+
+	gint64 offset_ns;   /* calibration added to every capture time */
+	gint64 ring_ns;     /* ring: how much past to keep */
+	gsize ring_bytes;   /* ring: hard byte cap */
+	guint queue_buffers; /* appsink queue cap (buffers); oldest dropped */
+};
+
+/* One of these per [group NAME]: sources reviewed together. */
+struct rs_group_conf {
+	char *name;
+	struct rs_source_conf **sources; /* borrowed from rs_config.sources */
+	guint n_sources;
+
+	gint64 window_ns;   /* length of a window */
+	gint64 every_ns;    /* a periodic window starts this often */
+	gint64 lateness_ns; /* how long to wait for a late source */
+
+	char **classes; /* NULL-terminated */
+	guint n_classes;
+	gboolean multi_label;
+
+	gint64 time_box_ns;   /* deadline = assignment + time box */
+	guint max_attempts;   /* offers before an expired record */
+	guint queue_max;      /* windows waiting for a reviewer, at most */
+	gint64 queue_timeout_ns; /* a window waits this long for a reviewer */
+};
+
+/* One of these per [reviewer NAME]. */
+struct rs_reviewer_conf {
+	char *id;
+	char *token;
+};
+
+struct rs_config {
+	char *path;
+
+	/* [daemon] */
+	char *listen_host;
+	guint16 listen_port;
+	char *web_root;
+	char *proto_dir;
+	gsize max_message_bytes; /* largest websocket message accepted */
+	gsize send_queue_bytes;  /* per-connection outbound cap */
+
+	/* [redis] */
+	char *redis_host;
+	guint16 redis_port;
+	char *label_stream;
+	char *expired_stream;
+	guint64 stream_maxlen; /* XADD MAXLEN ~ */
+
+	struct rs_source_conf *sources;
+	guint n_sources;
+	struct rs_group_conf *groups;
+	guint n_groups;
+	struct rs_reviewer_conf *reviewers;
+	guint n_reviewers;
+};
+
+#define RS_CONFIG_ERROR (rs_config_error_quark())
+GQuark rs_config_error_quark(void);
+
+/* Reads and checks PATH. Returns NULL and sets ERR with a message naming
+ * the file, group, key and reason when anything is wrong. */
+struct rs_config *config_load(const char *path, GError **err);
+/* Same, from text in memory; PATH is only used in messages. */
+struct rs_config *config_load_data(const char *path, const char *data, gsize len, GError **err);
+void config_free(struct rs_config *cfg);
+
+const struct rs_source_conf *config_find_source(const struct rs_config *cfg, const char *name);
+const struct rs_reviewer_conf *config_find_reviewer_by_token(const struct rs_config *cfg, const char *token);

@@ -1,0 +1,58 @@
+/* Window cutting: per group, [start, end) on the one timeline with every
+ * sample of every source inside it. A window is cut once every source has
+ * delivered data past its end, or the lateness bound has passed (then the
+ * late sources are marked incomplete). */
+#pragma once
+
+#include <glib.h>
+
+#include "daemon/config.h"
+#include "streams/ring.h"
+
+enum rs_window_reason {
+	RS_REASON_PERIODIC = 1, /* values match ringside.v1.WindowReason */
+	RS_REASON_SAMPLED = 2,
+	RS_REASON_REQUESTED = 3,
+	RS_REASON_TRIGGERED = 4,
+};
+
+/* One source's part of a window. */
+struct rs_window_source {
+	const struct rs_source_conf *conf;
+	GPtrArray *samples; /* rs_sample *, oldest first, refs held */
+	gboolean complete;
+};
+
+/* One cut window. Refcounted: the scheduler, the encoder and the label
+ * path may all hold it. Immutable after cutting. */
+typedef struct rs_window {
+	gint ref;
+	char *id; /* "<group>:<start_ns>" */
+	const struct rs_group_conf *group;
+	gint64 start_ns, end_ns;
+	enum rs_window_reason reason;
+	struct rs_window_source *sources;
+	guint n_sources;
+	gboolean complete;
+	gint64 cut_ns; /* wall time it was cut */
+} rs_window;
+
+rs_window *rs_window_ref(rs_window *w);
+void rs_window_unref(rs_window *w);
+
+typedef struct cutter cutter;
+/* Called on the main loop for each new window; the callee takes a ref if
+ * it keeps it. */
+typedef void (*cutter_window_fn)(rs_window *w, void *user);
+
+/* RINGS[i] belongs to GROUP->sources[i] (borrowed). Windows start at the
+ * first multiple of every_ns after START_NS. */
+cutter *cutter_new(const struct rs_group_conf *group, ring **rings, gint64 start_ns,
+		   cutter_window_fn fn, void *user);
+void cutter_free(cutter *c);
+/* Cuts every window that is ready at NOW_NS (wall clock). Returns how
+ * many were cut. Cheap when nothing is ready: one high-water read per
+ * source. The daemon calls it from a timer. */
+guint cutter_poll(cutter *c, gint64 now_ns);
+/* Windows whose data had already left the rings when they became due. */
+guint64 cutter_skipped(const cutter *c);
