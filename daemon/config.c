@@ -1,0 +1,668 @@
+/* Configuration: reads ringsided's key file into struct rs_config and
+ * checks all of it, so that nothing starts on a half-valid file. */
+#include "daemon/config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+G_DEFINE_QUARK(rs-config-error-quark, rs_config_error)
+
+const char *rs_kind_name(enum rs_kind kind)
+{
+	switch (kind) {
+	case RS_KIND_VIDEO:
+		return "video";
+	case RS_KIND_AUDIO:
+		return "audio";
+	case RS_KIND_SENSOR:
+		return "sensor";
+	}
+	return "unknown";
+}
+
+/* The parse state: the key file, where we are in it (for messages) and
+ * the first error. Every getter is a no-op once an error is set, so the
+ * parsers read straight through and the first problem is reported. */
+struct cfg_parse {
+	GKeyFile *kf;
+	const char *path;
+	const char *group;
+	GError *err;
+};
+
+static void fail(struct cfg_parse *p, const char *key, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+static void fail(struct cfg_parse *p, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	g_autofree char *why = NULL;
+
+	if (p->err)
+		return;
+	va_start(ap, fmt);
+	why = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	if (key)
+		g_set_error(&p->err, RS_CONFIG_ERROR, 0, "%s: [%s] %s: %s", p->path, p->group, key,
+			    why);
+	else
+		g_set_error(&p->err, RS_CONFIG_ERROR, 0, "%s: [%s]: %s", p->path, p->group, why);
+}
+
+/* Returns the raw value of KEY, or NULL when absent (or after an error). */
+static char *get_raw(struct cfg_parse *p, const char *key)
+{
+	if (p->err || !g_key_file_has_key(p->kf, p->group, key, NULL))
+		return NULL;
+	return g_strstrip(g_key_file_get_value(p->kf, p->group, key, NULL));
+}
+
+static char *get_string(struct cfg_parse *p, const char *key, const char *def, gboolean required)
+{
+	char *v = NULL;
+
+	if (p->err)
+		return NULL;
+	if (!g_key_file_has_key(p->kf, p->group, key, NULL)) {
+		if (required)
+			fail(p, key, "missing (required)");
+		return def ? g_strdup(def) : NULL;
+	}
+	v = g_key_file_get_string(p->kf, p->group, key, NULL);
+	if (!v) {
+		fail(p, key, "not a valid string");
+		return NULL;
+	}
+	g_strstrip(v);
+	if (required && !*v) {
+		g_free(v);
+		fail(p, key, "must not be empty");
+		return NULL;
+	}
+	return v;
+}
+
+/* An integer in [lo, hi]. */
+static guint64 get_uint(struct cfg_parse *p, const char *key, guint64 def, guint64 lo, guint64 hi)
+{
+	g_autofree char *v = get_raw(p, key);
+	char *end = NULL;
+	guint64 n;
+
+	if (!v)
+		return def;
+	errno = 0;
+	n = g_ascii_strtoull(v, &end, 10);
+	if (!*v || *end || errno || v[0] == '-') {
+		fail(p, key, "not a whole number (got \"%s\")", v);
+		return def;
+	}
+	if (n < lo || n > hi) {
+		fail(p, key, "must be between %" G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT
+			     " (got %s)", lo, hi, v);
+		return def;
+	}
+	return n;
+}
+
+/* A size in bytes with an optional K, M or G suffix (powers of 1024). */
+static guint64 get_size(struct cfg_parse *p, const char *key, guint64 def, guint64 lo, guint64 hi)
+{
+	g_autofree char *v = get_raw(p, key);
+	char *end = NULL;
+	guint64 n, mul = 1;
+
+	if (!v)
+		return def;
+	errno = 0;
+	n = g_ascii_strtoull(v, &end, 10);
+	if (end == v || errno || v[0] == '-')
+		goto bad;
+	switch (*end) {
+	case 'K':
+	case 'k':
+		mul = 1024;
+		end++;
+		break;
+	case 'M':
+		mul = 1024 * 1024;
+		end++;
+		break;
+	case 'G':
+		mul = 1024ULL * 1024 * 1024;
+		end++;
+		break;
+	}
+	if (*end == 'i')
+		end++;
+	if (*end == 'B')
+		end++;
+	if (*end)
+		goto bad;
+	if (n > hi / mul || n * mul < lo || n * mul > hi) {
+		fail(p, key, "must be between %" G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT
+			     " bytes (got %s)", lo, hi, v);
+		return def;
+	}
+	return n * mul;
+bad:
+	fail(p, key, "not a size such as 65536, 512K or 64M (got \"%s\")", v);
+	return def;
+}
+
+/* A duration given in UNIT_NS units (1e9 for _seconds, 1e6 for _ms),
+ * decimals allowed; returned in ns, checked against [lo_ns, hi_ns]. */
+static gint64 get_duration(struct cfg_parse *p, const char *key, double def, double unit_ns,
+			   gint64 lo_ns, gint64 hi_ns)
+{
+	g_autofree char *v = get_raw(p, key);
+	char *end = NULL;
+	double d;
+	gint64 ns;
+
+	if (!v)
+		return (gint64)llround(def * unit_ns);
+	d = g_ascii_strtod(v, &end);
+	if (!*v || *end || !isfinite(d)) {
+		fail(p, key, "not a number (got \"%s\")", v);
+		return 0;
+	}
+	if (d * unit_ns < (double)lo_ns || d * unit_ns > (double)hi_ns) {
+		fail(p, key, "must be between %g and %g (got %s)", lo_ns / unit_ns,
+		     hi_ns / unit_ns, v);
+		return 0;
+	}
+	ns = (gint64)llround(d * unit_ns);
+	return ns;
+}
+
+static gboolean get_bool(struct cfg_parse *p, const char *key, gboolean def)
+{
+	g_autofree char *v = get_raw(p, key);
+
+	if (!v)
+		return def;
+	if (!g_ascii_strcasecmp(v, "true") || !strcmp(v, "1") || !g_ascii_strcasecmp(v, "yes"))
+		return TRUE;
+	if (!g_ascii_strcasecmp(v, "false") || !strcmp(v, "0") || !g_ascii_strcasecmp(v, "no"))
+		return FALSE;
+	fail(p, key, "must be true or false (got \"%s\")", v);
+	return def;
+}
+
+/* A comma-separated list of names; NULL-terminated, *N set. Empty items
+ * and duplicates are refused. */
+static char **get_names(struct cfg_parse *p, const char *key, guint *n, guint max)
+{
+	g_autofree char *v = get_string(p, key, NULL, TRUE);
+	char **items = NULL;
+	guint count = 0;
+
+	*n = 0;
+	if (!v)
+		return NULL;
+	items = g_strsplit(v, ",", -1);
+	for (guint i = 0; items[i]; i++) {
+		g_strstrip(items[i]);
+		if (!*items[i]) {
+			fail(p, key, "item %u is empty", i + 1);
+			goto bad;
+		}
+		for (guint j = 0; j < i; j++) {
+			if (!strcmp(items[i], items[j])) {
+				fail(p, key, "\"%s\" is listed twice", items[i]);
+				goto bad;
+			}
+		}
+		count++;
+	}
+	if (count > max) {
+		fail(p, key, "at most %u items (got %u)", max, count);
+		goto bad;
+	}
+	*n = count;
+	return items;
+bad:
+	g_strfreev(items);
+	return NULL;
+}
+
+/* "HOST:PORT" with PORT in 0..65535 (0 only when ALLOW_ZERO). */
+static void get_hostport(struct cfg_parse *p, const char *key, const char *def, char **host,
+			 guint16 *port, gboolean required)
+{
+	g_autofree char *v = get_string(p, key, def, required);
+	const char *colon;
+	char *end = NULL;
+	guint64 n;
+
+	*host = NULL;
+	*port = 0;
+	if (!v)
+		return;
+	colon = strrchr(v, ':');
+	if (!colon || colon == v) {
+		fail(p, key, "must be HOST:PORT (got \"%s\")", v);
+		return;
+	}
+	n = g_ascii_strtoull(colon + 1, &end, 10);
+	if (!colon[1] || *end || n > 65535) {
+		fail(p, key, "port must be 0..65535 (got \"%s\")", colon + 1);
+		return;
+	}
+	*host = g_strndup(v, colon - v);
+	if ((*host)[0] == '[' && (*host)[strlen(*host) - 1] == ']') {
+		char *bare = g_strndup(*host + 1, strlen(*host) - 2);
+		g_free(*host);
+		*host = bare;
+	}
+	*port = (guint16)n;
+}
+
+static gboolean valid_name(const char *name)
+{
+	if (!*name || strlen(name) > 64)
+		return FALSE;
+	for (const char *c = name; *c; c++) {
+		if (!g_ascii_isalnum(*c) && *c != '_' && *c != '-')
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* "scheme://..." with a scheme of letters, digits, '+', '-', '.'. */
+static gboolean looks_like_uri(const char *uri)
+{
+	const char *sep = strstr(uri, "://");
+
+	if (!sep || sep == uri || !g_ascii_isalpha(uri[0]))
+		return FALSE;
+	for (const char *c = uri; c < sep; c++) {
+		if (!g_ascii_isalnum(*c) && *c != '+' && *c != '-' && *c != '.')
+			return FALSE;
+	}
+	return sep[3] != '\0';
+}
+
+/* Refuses keys that no parser knows: a typo must not fall back to a
+ * default without a word. */
+static void check_known_keys(struct cfg_parse *p, const char *const *known)
+{
+	g_auto(GStrv) keys = g_key_file_get_keys(p->kf, p->group, NULL, NULL);
+
+	for (guint i = 0; keys && keys[i] && !p->err; i++) {
+		if (!g_strv_contains(known, keys[i]))
+			fail(p, keys[i], "unknown key");
+	}
+}
+
+static void parse_daemon(struct cfg_parse *p, struct rs_config *cfg)
+{
+	static const char *const known[] = {"listen", "web_root", "proto_dir",
+					    "max_message_bytes", "send_queue_bytes", NULL};
+
+	p->group = "daemon";
+	if (g_key_file_has_group(p->kf, "daemon"))
+		check_known_keys(p, known);
+	get_hostport(p, "listen", "127.0.0.1:8080", &cfg->listen_host, &cfg->listen_port, FALSE);
+	cfg->web_root = get_string(p, "web_root", RINGSIDE_WEB_DIR, FALSE);
+	cfg->proto_dir = get_string(p, "proto_dir", RINGSIDE_PROTO_DIR, FALSE);
+	cfg->max_message_bytes = get_size(p, "max_message_bytes", 256 * 1024, 1024, 64 << 20);
+	cfg->send_queue_bytes = get_size(p, "send_queue_bytes", 64 << 20, 64 * 1024, 1ULL << 32);
+}
+
+static void parse_redis(struct cfg_parse *p, struct rs_config *cfg)
+{
+	static const char *const known[] = {"host", "port", "label_stream", "expired_stream",
+					    "stream_maxlen", NULL};
+
+	p->group = "redis";
+	if (g_key_file_has_group(p->kf, "redis"))
+		check_known_keys(p, known);
+	cfg->redis_host = get_string(p, "host", "127.0.0.1", FALSE);
+	cfg->redis_port = (guint16)get_uint(p, "port", 6379, 1, 65535);
+	cfg->label_stream = get_string(p, "label_stream", "ringside:labels", FALSE);
+	cfg->expired_stream = get_string(p, "expired_stream", "ringside:expired", FALSE);
+	cfg->stream_maxlen = get_uint(p, "stream_maxlen", 1000000, 0, G_MAXINT64);
+	if (!p->err && !*cfg->label_stream)
+		fail(p, "label_stream", "must not be empty");
+	if (!p->err && !*cfg->expired_stream)
+		fail(p, "expired_stream", "must not be empty");
+}
+
+static void parse_source(struct cfg_parse *p, struct rs_source_conf *s, const char *name)
+{
+	static const char *const known[] = {
+		"kind",	    "uri",	     "pipeline", "width",	 "height",
+		"fps",	    "jpeg_quality", "sample_rate", "listen",	 "channels",
+		"offset_ms", "ring_seconds", "ring_bytes", "queue_buffers", NULL};
+	g_autofree char *kind = NULL;
+
+	s->name = g_strdup(name);
+	check_known_keys(p, known);
+	kind = get_string(p, "kind", NULL, TRUE);
+	if (p->err)
+		return;
+	if (!strcmp(kind, "video"))
+		s->kind = RS_KIND_VIDEO;
+	else if (!strcmp(kind, "audio"))
+		s->kind = RS_KIND_AUDIO;
+	else if (!strcmp(kind, "sensor"))
+		s->kind = RS_KIND_SENSOR;
+	else {
+		fail(p, "kind", "must be video, audio or sensor (got \"%s\")", kind);
+		return;
+	}
+
+	s->offset_ns = get_duration(p, "offset_ms", 0, 1e6, -60 * G_TIME_SPAN_SECOND * 1000LL,
+				    60 * G_TIME_SPAN_SECOND * 1000LL);
+	s->ring_ns = get_duration(p, "ring_seconds", 30, 1e9, 1000000000LL, 3600 * 1000000000LL);
+	s->ring_bytes = get_size(p, "ring_bytes", 64 << 20, 64 * 1024, 1ULL << 36);
+
+	if (s->kind == RS_KIND_SENSOR) {
+		const char *media_keys[] = {"uri", "pipeline", "width", "height", "fps",
+					    "jpeg_quality", "sample_rate", "queue_buffers"};
+		for (guint i = 0; i < G_N_ELEMENTS(media_keys); i++) {
+			if (g_key_file_has_key(p->kf, p->group, media_keys[i], NULL))
+				fail(p, media_keys[i], "not a key of a sensor source");
+		}
+		get_hostport(p, "listen", NULL, &s->listen_host, &s->listen_port, TRUE);
+		s->channels = get_names(p, "channels", &s->n_channels, 64);
+		return;
+	}
+
+	if (g_key_file_has_key(p->kf, p->group, "listen", NULL))
+		fail(p, "listen", "only sensor sources listen; use uri or pipeline");
+	if (g_key_file_has_key(p->kf, p->group, "channels", NULL))
+		fail(p, "channels", "only sensor sources have channels");
+	s->uri = get_string(p, "uri", NULL, FALSE);
+	s->pipeline = get_string(p, "pipeline", NULL, FALSE);
+	if (!p->err && !!s->uri == !!s->pipeline)
+		fail(p, NULL, "give exactly one of uri or pipeline");
+	if (!p->err && s->uri && !looks_like_uri(s->uri))
+		fail(p, "uri", "not a URI such as file:///path or rtsp://host/path (got \"%s\")",
+		     s->uri);
+	if (!p->err && ((s->uri && !*s->uri) || (s->pipeline && !*s->pipeline)))
+		fail(p, s->uri ? "uri" : "pipeline", "must not be empty");
+	s->queue_buffers = (guint)get_uint(p, "queue_buffers", 8, 1, 1024);
+	if (s->kind == RS_KIND_VIDEO) {
+		s->width = (guint)get_uint(p, "width", 640, 16, 7680);
+		s->height = (guint)get_uint(p, "height", 360, 16, 4320);
+		s->fps = (guint)get_uint(p, "fps", 15, 1, 120);
+		s->jpeg_quality = (guint)get_uint(p, "jpeg_quality", 75, 1, 100);
+		if (g_key_file_has_key(p->kf, p->group, "sample_rate", NULL))
+			fail(p, "sample_rate", "not a key of a video source");
+	} else {
+		s->sample_rate = (guint)get_uint(p, "sample_rate", 16000, 8000, 192000);
+		if (!p->err && s->sample_rate % 50)
+			fail(p, "sample_rate", "must be a multiple of 50 (20 ms chunks)");
+		const char *video_keys[] = {"width", "height", "fps", "jpeg_quality"};
+		for (guint i = 0; i < G_N_ELEMENTS(video_keys); i++) {
+			if (g_key_file_has_key(p->kf, p->group, video_keys[i], NULL))
+				fail(p, video_keys[i], "not a key of an audio source");
+		}
+	}
+}
+
+static void parse_group(struct cfg_parse *p, struct rs_config *cfg, struct rs_group_conf *g,
+			const char *name)
+{
+	static const char *const known[] = {
+		"sources",	"window_seconds", "every_seconds", "lateness_ms",
+		"classes",	"multi_label",	  "time_box_seconds", "max_attempts",
+		"queue_max",	"queue_timeout_seconds", NULL};
+	g_auto(GStrv) names = NULL;
+	const gint64 day = 86400 * 1000000000LL;
+
+	g->name = g_strdup(name);
+	check_known_keys(p, known);
+	names = get_names(p, "sources", &g->n_sources, 64);
+	if (names) {
+		g->sources = g_new0(struct rs_source_conf *, g->n_sources);
+		for (guint i = 0; i < g->n_sources && !p->err; i++) {
+			for (guint j = 0; j < cfg->n_sources; j++) {
+				if (!strcmp(cfg->sources[j].name, names[i]))
+					g->sources[i] = &cfg->sources[j];
+			}
+			if (!g->sources[i])
+				fail(p, "sources", "no [source %s] in this file", names[i]);
+		}
+	}
+	g->window_ns = get_duration(p, "window_seconds", 4, 1e9, 100000000LL, 3600 * 1000000000LL);
+	g->every_ns = get_duration(p, "every_seconds", 10, 1e9, 100000000LL, day);
+	g->lateness_ns = get_duration(p, "lateness_ms", 1000, 1e6, 0, 600 * 1000000000LL);
+	g->classes = get_names(p, "classes", &g->n_classes, 64);
+	g->multi_label = get_bool(p, "multi_label", FALSE);
+	g->time_box_ns = get_duration(p, "time_box_seconds", 30, 1e9, 1000000000LL, day);
+	g->max_attempts = (guint)get_uint(p, "max_attempts", 2, 1, 100);
+	g->queue_max = (guint)get_uint(p, "queue_max", 32, 1, 100000);
+	g->queue_timeout_ns =
+		get_duration(p, "queue_timeout_seconds", 120, 1e9, 1000000000LL, day);
+	for (guint i = 0; g->sources && i < g->n_sources && !p->err; i++) {
+		if (g->sources[i]->ring_ns < g->window_ns + g->lateness_ns)
+			fail(p, "window_seconds",
+			     "source %s keeps only %.1f s (ring_seconds) but a window needs "
+			     "window_seconds + lateness_ms = %.1f s",
+			     g->sources[i]->name, g->sources[i]->ring_ns / 1e9,
+			     (g->window_ns + g->lateness_ns) / 1e9);
+	}
+}
+
+static void parse_reviewer(struct cfg_parse *p, struct rs_config *cfg, struct rs_reviewer_conf *r,
+			   const char *name)
+{
+	static const char *const known[] = {"token", NULL};
+
+	r->id = g_strdup(name);
+	check_known_keys(p, known);
+	r->token = get_string(p, "token", NULL, TRUE);
+	if (!p->err && strlen(r->token) < 16)
+		fail(p, "token", "at least 16 characters");
+	for (guint i = 0; !p->err && i < cfg->n_reviewers; i++) {
+		if (&cfg->reviewers[i] != r && cfg->reviewers[i].token &&
+		    !strcmp(cfg->reviewers[i].token, r->token))
+			fail(p, "token", "the same token as [reviewer %s]", cfg->reviewers[i].id);
+	}
+}
+
+/* Splits "source cam" into kind "source" and name "cam"; NULL name for a
+ * group without one. */
+static gboolean split_group(const char *group, char **kind, char **name)
+{
+	const char *sp = strchr(group, ' ');
+
+	if (!sp) {
+		*kind = g_strdup(group);
+		*name = NULL;
+		return TRUE;
+	}
+	*kind = g_strndup(group, sp - group);
+	*name = g_strdup(sp + 1);
+	g_strstrip(*name);
+	return TRUE;
+}
+
+static struct rs_config *parse(struct cfg_parse *p)
+{
+	struct rs_config *cfg = g_new0(struct rs_config, 1);
+	g_auto(GStrv) groups = g_key_file_get_groups(p->kf, NULL);
+	guint n_src = 0, n_grp = 0, n_rev = 0;
+
+	cfg->path = g_strdup(p->path);
+	/* First pass: every group is one we know, and count them. */
+	for (guint i = 0; groups[i] && !p->err; i++) {
+		g_autofree char *kind = NULL, *name = NULL;
+
+		p->group = groups[i];
+		split_group(groups[i], &kind, &name);
+		if (!strcmp(kind, "daemon") || !strcmp(kind, "redis")) {
+			if (name)
+				fail(p, NULL, "[%s] takes no name", kind);
+			continue;
+		}
+		if (strcmp(kind, "source") && strcmp(kind, "group") && strcmp(kind, "reviewer")) {
+			fail(p, NULL,
+			     "unknown group (known: daemon, redis, source NAME, group NAME, "
+			     "reviewer NAME)");
+			break;
+		}
+		if (!name || !valid_name(name)) {
+			fail(p, NULL, "the name must be 1-64 letters, digits, '_' or '-'");
+			break;
+		}
+		if (!strcmp(kind, "source"))
+			n_src++;
+		else if (!strcmp(kind, "group"))
+			n_grp++;
+		else
+			n_rev++;
+	}
+	if (p->err)
+		return cfg;
+
+	parse_daemon(p, cfg);
+	parse_redis(p, cfg);
+	cfg->sources = g_new0(struct rs_source_conf, n_src ? n_src : 1);
+	cfg->groups = g_new0(struct rs_group_conf, n_grp ? n_grp : 1);
+	cfg->reviewers = g_new0(struct rs_reviewer_conf, n_rev ? n_rev : 1);
+	for (guint i = 0; groups[i] && !p->err; i++) {
+		g_autofree char *kind = NULL, *name = NULL;
+
+		split_group(groups[i], &kind, &name);
+		p->group = groups[i];
+		if (!strcmp(kind, "source"))
+			parse_source(p, &cfg->sources[cfg->n_sources++], name);
+	}
+	for (guint i = 0; groups[i] && !p->err; i++) {
+		g_autofree char *kind = NULL, *name = NULL;
+
+		split_group(groups[i], &kind, &name);
+		p->group = groups[i];
+		if (!strcmp(kind, "group"))
+			parse_group(p, cfg, &cfg->groups[cfg->n_groups++], name);
+		else if (!strcmp(kind, "reviewer"))
+			parse_reviewer(p, cfg, &cfg->reviewers[cfg->n_reviewers++], name);
+	}
+	if (p->err)
+		return cfg;
+
+	p->group = "group";
+	if (!cfg->n_groups)
+		fail(p, NULL, "no [group NAME]: nothing would be reviewed");
+	for (guint i = 0; i < cfg->n_sources && !p->err; i++) {
+		gboolean used = FALSE;
+		for (guint g = 0; g < cfg->n_groups; g++)
+			for (guint j = 0; j < cfg->groups[g].n_sources; j++)
+				used |= cfg->groups[g].sources[j] == &cfg->sources[i];
+		if (!used) {
+			g_autofree char *grp = g_strdup_printf("source %s", cfg->sources[i].name);
+			p->group = grp;
+			fail(p, NULL, "not in any group's sources");
+		}
+	}
+	return cfg;
+}
+
+struct rs_config *config_load_data(const char *path, const char *data, gsize len, GError **err)
+{
+	struct cfg_parse p = {.path = path, .group = ""};
+	struct rs_config *cfg = NULL;
+	GError *kerr = NULL;
+
+	p.kf = g_key_file_new();
+	if (!g_key_file_load_from_data(p.kf, data, len, G_KEY_FILE_NONE, &kerr)) {
+		g_set_error(err, RS_CONFIG_ERROR, 0, "%s: %s", path, kerr->message);
+		g_error_free(kerr);
+		goto out;
+	}
+	cfg = parse(&p);
+	if (p.err) {
+		g_propagate_error(err, p.err);
+		p.err = NULL;
+		g_clear_pointer(&cfg, config_free);
+	}
+out:
+	g_key_file_free(p.kf);
+	return cfg;
+}
+
+struct rs_config *config_load(const char *path, GError **err)
+{
+	g_autofree char *data = NULL;
+	gsize len = 0;
+	GError *ferr = NULL;
+
+	if (!g_file_get_contents(path, &data, &len, &ferr)) {
+		g_set_error(err, RS_CONFIG_ERROR, 0, "%s: %s", path, ferr->message);
+		g_error_free(ferr);
+		return NULL;
+	}
+	return config_load_data(path, data, len, err);
+}
+
+void config_free(struct rs_config *cfg)
+{
+	if (!cfg)
+		return;
+	for (guint i = 0; i < cfg->n_sources; i++) {
+		struct rs_source_conf *s = &cfg->sources[i];
+		g_free(s->name);
+		g_free(s->uri);
+		g_free(s->pipeline);
+		g_free(s->listen_host);
+		g_strfreev(s->channels);
+	}
+	for (guint i = 0; i < cfg->n_groups; i++) {
+		g_free(cfg->groups[i].name);
+		g_free(cfg->groups[i].sources);
+		g_strfreev(cfg->groups[i].classes);
+	}
+	for (guint i = 0; i < cfg->n_reviewers; i++) {
+		g_free(cfg->reviewers[i].id);
+		g_free(cfg->reviewers[i].token);
+	}
+	g_free(cfg->sources);
+	g_free(cfg->groups);
+	g_free(cfg->reviewers);
+	g_free(cfg->path);
+	g_free(cfg->listen_host);
+	g_free(cfg->web_root);
+	g_free(cfg->proto_dir);
+	g_free(cfg->redis_host);
+	g_free(cfg->label_stream);
+	g_free(cfg->expired_stream);
+	g_free(cfg);
+}
+
+const struct rs_source_conf *config_find_source(const struct rs_config *cfg, const char *name)
+{
+	for (guint i = 0; i < cfg->n_sources; i++) {
+		if (!strcmp(cfg->sources[i].name, name))
+			return &cfg->sources[i];
+	}
+	return NULL;
+}
+
+const struct rs_reviewer_conf *config_find_reviewer_by_token(const struct rs_config *cfg,
+							     const char *token)
+{
+	const struct rs_reviewer_conf *found = NULL;
+	gsize len = strlen(token);
+
+	/* Compare every token in full, in constant time for equal lengths,
+	 * so response time does not reveal how much of a guess matched. */
+	for (guint i = 0; i < cfg->n_reviewers; i++) {
+		const char *t = cfg->reviewers[i].token;
+		guchar diff = 0;
+
+		if (strlen(t) != len)
+			continue;
+		for (gsize k = 0; k < len; k++)
+			diff |= (guchar)(t[k] ^ token[k]);
+		if (!diff)
+			found = &cfg->reviewers[i];
+	}
+	return found;
+}

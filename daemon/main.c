@@ -1,0 +1,5 @@
+/* ringsided: entry point. */
+int main(void)
+{
+	return 0;
+}
