@@ -1,5 +1,327 @@
-/* ringsided: entry point. */
-int main(void)
+/* ringsided: reads the config, wires sources → rings → cutters → reviewers
+ * → Redis on one GLib main loop, and shuts down without losing what was
+ * acknowledged. */
+#include <getopt.h>
+#include <glib-unix.h>
+#include <gst/gst.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "daemon/config.h"
+#include "daemon/log.h"
+#include "daemon/server.h"
+#include "feedback/publisher.h"
+#include "feedback/review.h"
+#include "streams/ring.h"
+#include "streams/source.h"
+#include "streams/window.h"
+
+#define TICK_MS 20            /* how often windows and deadlines are checked */
+#define DRAIN_MS 3000         /* how long shutdown waits for Redis and sockets */
+#define SENSOR_MAX_HZ 5000    /* ring sample cap for sensors: rate x seconds */
+#define PUBLISH_INFLIGHT 4096 /* XADDs awaiting Redis, at most */
+
+/* The running daemon: one of these per process. */
+struct daemon {
+	struct rs_config *cfg;
+	GMainLoop *loop;
+	ring **rings;     /* one per cfg->sources[i] */
+	source **sources; /* one per cfg->sources[i] */
+	cutter **cutters; /* one per cfg->groups[i] */
+	publisher *pub;
+	review *rv;
+	server *srv;
+	guint tick_id;
+	gboolean stopping;
+};
+
+static void usage(FILE *out)
 {
-	return 0;
+	fprintf(out, "usage: ringsided -c FILE [--check]\n"
+		     "\n"
+		     "Live multimodal labeling daemon: ingests the sources in FILE, cuts\n"
+		     "time-aligned windows, serves them to reviewers and publishes their\n"
+		     "labels to Redis Streams.\n"
+		     "\n"
+		     "  -c, --config FILE  configuration (GLib key file; see docs/configuration.md)\n"
+		     "      --check        check the configuration and exit (0 good, 2 bad)\n"
+		     "  -h, --help         this help\n"
+		     "  -V, --version      print the version\n");
+}
+
+static guint ring_max_samples(const struct rs_source_conf *s)
+{
+	double secs = s->ring_ns / 1e9 + 1;
+
+	switch (s->kind) {
+	case RS_KIND_VIDEO:
+		return (guint)(secs * s->fps * 2 + 16);
+	case RS_KIND_AUDIO:
+		return (guint)(secs * 50 * 2 + 16);
+	case RS_KIND_SENSOR:
+		break;
+	}
+	return (guint)(secs * SENSOR_MAX_HZ);
+}
+
+static void on_window(rs_window *w, void *user)
+{
+	struct daemon *d = user;
+	if (!w->complete) {
+		GString *late = g_string_new(NULL);
+		for (guint i = 0; i < w->n_sources; i++) {
+			if (!w->sources[i].complete)
+				g_string_append_printf(late, "%s%s", late->len ? ", " : "",
+						       w->sources[i].conf->name);
+		}
+		g_message("window %s cut incomplete: no data past its end from %s", w->id,
+			  late->str);
+		g_string_free(late, TRUE);
+	}
+	review_add_window(w, d->rv);
+}
+
+static gboolean on_tick(gpointer user)
+{
+	struct daemon *d = user;
+	gint64 now = g_get_real_time() * 1000;
+
+	for (guint i = 0; i < d->cfg->n_groups; i++)
+		cutter_poll(d->cutters[i], now);
+	review_tick(d->rv);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_stop_signal(gpointer user)
+{
+	struct daemon *d = user;
+
+	if (!d->stopping) {
+		g_message("stopping (signal)");
+		d->stopping = TRUE;
+		g_main_loop_quit(d->loop);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_hup(gpointer user)
+{
+	g_message("SIGHUP: reload is not supported yet; restart to apply a new config");
+	return G_SOURCE_CONTINUE;
+}
+
+static void metrics(GString *out, void *user)
+{
+	struct daemon *d = user;
+
+	g_string_append_printf(out, "ringside_build_info{version=\"%s\"} 1\n", RINGSIDE_VERSION);
+	for (guint i = 0; i < d->cfg->n_sources; i++) {
+		struct ring_stats st;
+		const char *name = d->cfg->sources[i].name;
+
+		ring_get_stats(d->rings[i], &st);
+		g_string_append_printf(
+			out,
+			"ringside_ring_samples{source=\"%s\"} %u\n"
+			"ringside_ring_bytes{source=\"%s\"} %zu\n"
+			"ringside_ring_bytes_limit{source=\"%s\"} %zu\n"
+			"ringside_ring_pushed_total{source=\"%s\"} %" G_GUINT64_FORMAT "\n"
+			"ringside_ring_aged_out_total{source=\"%s\"} %" G_GUINT64_FORMAT "\n"
+			"ringside_ring_overflow_total{source=\"%s\"} %" G_GUINT64_FORMAT "\n"
+			"ringside_ring_late_dropped_total{source=\"%s\"} %" G_GUINT64_FORMAT "\n",
+			name, st.samples, name, st.bytes, name, d->cfg->sources[i].ring_bytes, name,
+			st.pushed, name, st.aged_out, name, st.overflow, name, st.late_dropped);
+		source_metrics_append(d->sources[i], out);
+	}
+	for (guint i = 0; i < d->cfg->n_groups; i++)
+		g_string_append_printf(out,
+				       "ringside_windows_skipped_total{group=\"%s\"} %" G_GUINT64_FORMAT
+				       "\n",
+				       d->cfg->groups[i].name, cutter_skipped(d->cutters[i]));
+	review_metrics_append(d->rv, out);
+	publisher_metrics_append(d->pub, out);
+}
+
+/* Runs the main context until DONE(user) or MS have passed. */
+static void iterate_until(gboolean (*done)(void *), void *user, guint ms)
+{
+	gint64 until = g_get_monotonic_time() + (gint64)ms * 1000;
+
+	while (!done(user) && g_get_monotonic_time() < until) {
+		if (!g_main_context_iteration(NULL, FALSE))
+			g_usleep(2000);
+	}
+}
+
+static gboolean no_connections(void *user)
+{
+	return review_connections(user) == 0;
+}
+
+/* Builds everything from D->cfg. Returns FALSE with ERR naming the part. */
+static gboolean daemon_start(struct daemon *d, GError **err)
+{
+	const struct rs_config *cfg = d->cfg;
+	struct publisher_conf pc = {
+		.host = cfg->redis_host,
+		.port = cfg->redis_port,
+		.maxlen = cfg->stream_maxlen,
+		.max_inflight = PUBLISH_INFLIGHT,
+	};
+	struct lws_protocols ws;
+	gint64 now = g_get_real_time() * 1000;
+
+	d->pub = publisher_new(&pc, NULL);
+	d->rv = review_new(cfg, d->pub);
+	ws = review_protocol(d->rv);
+	d->srv = server_new(cfg, d->loop, &ws, metrics, d, err);
+	if (!d->srv)
+		return FALSE;
+
+	d->rings = g_new0(ring *, cfg->n_sources);
+	d->sources = g_new0(source *, cfg->n_sources);
+	for (guint i = 0; i < cfg->n_sources; i++) {
+		const struct rs_source_conf *s = &cfg->sources[i];
+		struct ring_limits lim = {
+			.max_ns = s->ring_ns,
+			.max_bytes = s->ring_bytes,
+			.max_samples = ring_max_samples(s),
+		};
+
+		d->rings[i] = ring_new(s->name, &lim);
+		d->sources[i] = source_new(s, d->rings[i], err);
+		if (!d->sources[i])
+			return FALSE;
+	}
+	d->cutters = g_new0(cutter *, cfg->n_groups);
+	for (guint i = 0; i < cfg->n_groups; i++) {
+		const struct rs_group_conf *g = &cfg->groups[i];
+		g_autofree ring **rings = g_new0(ring *, g->n_sources);
+
+		for (guint k = 0; k < g->n_sources; k++)
+			rings[k] = d->rings[g->sources[k] - cfg->sources];
+		d->cutters[i] = cutter_new(g, rings, now, on_window, d);
+	}
+	for (guint i = 0; i < cfg->n_sources; i++) {
+		if (!source_start(d->sources[i], err))
+			return FALSE;
+	}
+	d->tick_id = g_timeout_add(TICK_MS, on_tick, d);
+	return TRUE;
+}
+
+/* Stops ingest, lets in-flight publishes finish and their acks go out,
+ * closes every socket with 1001, expires what was waiting, and frees. */
+static void daemon_stop(struct daemon *d)
+{
+	const struct rs_config *cfg = d->cfg;
+
+	sd_notify(0, "STOPPING=1");
+	g_clear_handle_id(&d->tick_id, g_source_remove);
+	for (guint i = 0; d->sources && i < cfg->n_sources; i++) {
+		if (d->sources[i])
+			source_stop(d->sources[i]);
+	}
+	if (d->pub)
+		publisher_drain(d->pub, DRAIN_MS);
+	if (d->rv && d->srv) {
+		review_close_all(d->rv);
+		iterate_until(no_connections, d->rv, DRAIN_MS);
+	}
+	/* Windows still waiting or assigned leave with "shutdown" records. */
+	g_clear_pointer(&d->rv, review_free);
+	if (d->pub)
+		publisher_drain(d->pub, DRAIN_MS);
+	g_clear_pointer(&d->srv, server_free);
+	for (guint i = 0; d->cutters && i < cfg->n_groups; i++)
+		g_clear_pointer(&d->cutters[i], cutter_free);
+	for (guint i = 0; d->sources && i < cfg->n_sources; i++)
+		g_clear_pointer(&d->sources[i], source_free);
+	for (guint i = 0; d->rings && i < cfg->n_sources; i++)
+		g_clear_pointer(&d->rings[i], ring_free);
+	g_clear_pointer(&d->pub, publisher_free);
+	g_free(d->cutters);
+	g_free(d->sources);
+	g_free(d->rings);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"check", no_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{0},
+	};
+	struct daemon d = {0};
+	const char *path = NULL;
+	gboolean check_only = FALSE;
+	GError *err = NULL;
+	int opt, rc = 0;
+
+	while ((opt = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'k':
+			check_only = TRUE;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("ringsided %s\n", RINGSIDE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!path || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	log_init();
+	d.cfg = config_load(path, &err);
+	if (!d.cfg) {
+		fprintf(stderr, "ringsided: %s\n", err->message);
+		g_error_free(err);
+		return 2;
+	}
+	if (check_only) {
+		printf("%s: ok (%u sources, %u groups, %u reviewers)\n", path, d.cfg->n_sources,
+		       d.cfg->n_groups, d.cfg->n_reviewers);
+		config_free(d.cfg);
+		return 0;
+	}
+	gst_init(NULL, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d.loop = g_main_loop_new(NULL, FALSE);
+	if (!daemon_start(&d, &err)) {
+		fprintf(stderr, "ringsided: %s: %s\n", path, err->message);
+		g_clear_error(&err);
+		rc = 2;
+		goto out;
+	}
+	g_unix_signal_add(SIGINT, on_stop_signal, &d);
+	g_unix_signal_add(SIGTERM, on_stop_signal, &d);
+	g_unix_signal_add(SIGHUP, on_hup, &d);
+	g_message("ringsided %s listening on http://%s:%d/ (%u sources, %u groups, %u reviewers)",
+		  RINGSIDE_VERSION, d.cfg->listen_host, server_port(d.srv), d.cfg->n_sources,
+		  d.cfg->n_groups, d.cfg->n_reviewers);
+	sd_notifyf(0, "READY=1\nSTATUS=listening on %s:%d", d.cfg->listen_host,
+		   server_port(d.srv));
+	g_main_loop_run(d.loop);
+out:
+	daemon_stop(&d);
+	g_main_loop_unref(d.loop);
+	config_free(d.cfg);
+	if (!rc)
+		g_message("stopped");
+	return rc;
 }

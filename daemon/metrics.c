@@ -1,1 +1,0 @@
-/* Prometheus text exposition for /metrics. */

@@ -1,0 +1,705 @@
+/* Reviewer connections: the ringside.v1 websocket protocol. Everything
+ * runs on the main loop; sockets are written only when lws says they are
+ * writable, one lws_write per callback, in fragments. */
+#include "feedback/review.h"
+
+#include <string.h>
+
+#include "feedback/label.h"
+#include "feedback/sched.h"
+#include "feedback/wire.h"
+
+#define FRAGMENT_BYTES (64 * 1024)
+#define RECENT_LABELS 4096 /* label ids remembered for idempotent replays */
+#define CLOSE_REASON_MAX 100
+
+/* One of these per websocket connection (lws per-session data). */
+struct conn {
+	struct lws *wsi;
+	review *rv;
+	guint64 serial;
+	char *reviewer_id; /* set by a good hello */
+	sched_reviewer *sr;
+	GByteArray *rx; /* a message being reassembled from fragments */
+	gboolean rx_overflow;
+	GQueue outq;        /* GBytes *, packed server messages */
+	gsize out_off;      /* bytes of the head message already sent */
+	gsize out_bytes;    /* bytes queued, for the cap */
+	guint8 *scratch;    /* LWS_PRE + FRAGMENT_BYTES for lws_write */
+	int close_code;     /* non-zero: close once the queue is out */
+	char close_reason[CLOSE_REASON_MAX];
+};
+
+/* One of these per label on its way to Redis. */
+struct pending {
+	review *rv;
+	guint64 serial; /* the connection that sent it */
+	char *reviewer_id;
+	char *label_id;
+	char *window_id;
+	struct sched_assignment *a;
+};
+
+/* What a stored label's id maps to, for replays after a lost ack. */
+struct recent {
+	char *window_id;
+	char *stream_id;
+};
+
+struct review {
+	const struct rs_config *cfg;
+	publisher *pub;
+	sched *sched;
+	GHashTable *conns; /* serial -> struct conn * */
+	guint64 next_serial;
+	GHashTable *inflight; /* label_id -> struct pending * */
+	GHashTable *recent;   /* label_id -> struct recent * */
+	GQueue recent_order;  /* label ids, oldest first (keys of recent) */
+
+	guint64 bad_messages, labels_ok, labels_invalid, labels_failed, auth_failures;
+	guint64 send_overflow, expired_published, expired_lost, messages_in;
+};
+
+static gint64 now_ns(void)
+{
+	return g_get_real_time() * 1000;
+}
+
+/* Queues MSG (taken) for C and asks for a writable callback. Over the
+ * connection's cap the connection is closed instead: a reviewer who
+ * cannot keep up must not hold the daemon's memory. */
+static void conn_send(struct conn *c, GBytes *msg)
+{
+	gsize len = g_bytes_get_size(msg);
+
+	if (c->close_code) {
+		g_bytes_unref(msg);
+		return;
+	}
+	if (c->out_bytes + len > c->rv->cfg->send_queue_bytes) {
+		g_bytes_unref(msg);
+		c->rv->send_overflow++;
+		g_warning("reviewer %s: send queue over %zu bytes; closing the connection",
+			  c->reviewer_id ? c->reviewer_id : "(no hello yet)",
+			  c->rv->cfg->send_queue_bytes);
+		c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
+		g_strlcpy(c->close_reason, "send queue full", sizeof(c->close_reason));
+		lws_callback_on_writable(c->wsi);
+		return;
+	}
+	c->out_bytes += len;
+	g_queue_push_tail(&c->outq, msg);
+	lws_callback_on_writable(c->wsi);
+}
+
+static void conn_error(struct conn *c, const char *code, const char *message, const char *label_id,
+		       const char *window_id)
+{
+	conn_send(c, wire_pack_error(code, message, label_id, window_id));
+}
+
+/* Sends the queued messages that fit, then closes with CODE. */
+static void conn_close_after(struct conn *c, int code, const char *reason)
+{
+	if (c->close_code)
+		return;
+	conn_send(c, wire_pack_error(code == LWS_CLOSE_STATUS_GOINGAWAY ? "shutdown" : "closing",
+				     reason, NULL, NULL));
+	c->close_code = code;
+	g_strlcpy(c->close_reason, reason, sizeof(c->close_reason));
+	lws_callback_on_writable(c->wsi);
+}
+
+/* The connection of REVIEWER_ID that should hear about a label: the one
+ * that sent it, else (it reconnected) any of that reviewer's. */
+static struct conn *find_conn(review *rv, guint64 serial, const char *reviewer_id)
+{
+	GHashTableIter it;
+	gpointer v;
+	struct conn *c = g_hash_table_lookup(rv->conns, &serial);
+
+	if (c)
+		return c;
+	g_hash_table_iter_init(&it, rv->conns);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		c = v;
+		if (c->reviewer_id && !strcmp(c->reviewer_id, reviewer_id))
+			return c;
+	}
+	return NULL;
+}
+
+static void send_ack(struct conn *c, const char *label_id, const char *window_id,
+		     const char *stream_id)
+{
+	Ringside__V1__ServerMessage m = RINGSIDE__V1__SERVER_MESSAGE__INIT;
+	Ringside__V1__Ack ack = RINGSIDE__V1__ACK__INIT;
+
+	ack.label_id = (char *)label_id;
+	ack.window_id = (char *)window_id;
+	ack.stream_id = (char *)stream_id;
+	m.msg_case = RINGSIDE__V1__SERVER_MESSAGE__MSG_ACK;
+	m.ack = &ack;
+	conn_send(c, wire_pack_server(&m));
+}
+
+static void recent_free(struct recent *r)
+{
+	g_free(r->window_id);
+	g_free(r->stream_id);
+	g_free(r);
+}
+
+static void remember(review *rv, const char *label_id, const char *window_id,
+		     const char *stream_id)
+{
+	struct recent *r = g_new0(struct recent, 1);
+	char *key = g_strdup(label_id);
+
+	r->window_id = g_strdup(window_id);
+	r->stream_id = g_strdup(stream_id);
+	if (g_hash_table_contains(rv->recent, key)) {
+		recent_free(r);
+		g_free(key);
+		return;
+	}
+	g_hash_table_insert(rv->recent, key, r);
+	g_queue_push_tail(&rv->recent_order, key);
+	while (rv->recent_order.length > RECENT_LABELS)
+		g_hash_table_remove(rv->recent, g_queue_pop_head(&rv->recent_order));
+}
+
+static void pending_free(struct pending *p)
+{
+	g_free(p->reviewer_id);
+	g_free(p->label_id);
+	g_free(p->window_id);
+	g_free(p);
+}
+
+/* Redis answered for a label: acknowledge it, or tell the reviewer to
+ * send it again. */
+static void on_label_published(const char *stream_id, const char *errstr, void *user)
+{
+	struct pending *p = user;
+	review *rv = p->rv;
+	struct conn *c = find_conn(rv, p->serial, p->reviewer_id);
+
+	g_hash_table_steal(rv->inflight, p->label_id);
+	if (stream_id) {
+		rv->labels_ok++;
+		remember(rv, p->label_id, p->window_id, stream_id);
+		sched_complete(rv->sched, p->a, now_ns());
+		if (c)
+			send_ack(c, p->label_id, p->window_id, stream_id);
+	} else {
+		g_autofree char *msg = g_strdup_printf(
+			"the label could not be stored (%s); it is kept, send it again", errstr);
+		rv->labels_failed++;
+		g_warning("label %s for %s by %s not published: %s", p->label_id, p->window_id,
+			  p->reviewer_id, errstr);
+		sched_publish_failed(rv->sched, p->a, now_ns());
+		if (c)
+			conn_error(c, "publish_failed", msg, p->label_id, p->window_id);
+	}
+	pending_free(p);
+}
+
+static char *join_classes(const Ringside__V1__Label *l)
+{
+	GString *s = g_string_new(NULL);
+
+	for (gsize i = 0; i < l->n_classes; i++) {
+		if (i)
+			g_string_append_c(s, ',');
+		g_string_append(s, l->classes[i]);
+	}
+	return g_string_free(s, FALSE);
+}
+
+/* A Submit: find the assignment, validate, fill in what only the daemon
+ * may say, publish. The ack waits for Redis. */
+static void handle_submit(struct conn *c, Ringside__V1__Label *l)
+{
+	review *rv = c->rv;
+	struct sched_assignment *a;
+	struct recent *done;
+	struct pending *p;
+	char reason[256];
+	char *orig_reviewer, *orig_group;
+	g_autofree char *classes = NULL;
+	g_autofree guint8 *pb = NULL;
+	gsize pb_len;
+
+	if (!l) {
+		conn_error(c, "invalid_label", "label: missing", NULL, NULL);
+		return;
+	}
+	done = l->label_id[0] ? g_hash_table_lookup(rv->recent, l->label_id) : NULL;
+	if (done) {
+		/* A replay after a lost ack: same answer, nothing published. */
+		if (!strcmp(done->window_id, l->window_id))
+			send_ack(c, l->label_id, done->window_id, done->stream_id);
+		else
+			conn_error(c, "invalid_label", "label_id: already used for another window",
+				   l->label_id, l->window_id);
+		return;
+	}
+	if (l->label_id[0] && g_hash_table_contains(rv->inflight, l->label_id))
+		return; /* being stored now; the ack will follow */
+	a = sched_find(rv->sched, c->sr, l->window_id);
+	if (!a) {
+		g_autofree char *msg = g_strdup_printf(
+			"window %.80s is not assigned to you (its time ran out or it was never "
+			"offered)",
+			l->window_id);
+		rv->labels_invalid++;
+		conn_error(c, "not_assigned", msg, l->label_id, l->window_id);
+		return;
+	}
+	if (a->publishing)
+		return;
+	if (!label_validate(l, a->window, reason, sizeof(reason))) {
+		rv->labels_invalid++;
+		conn_error(c, "invalid_label", reason, l->label_id, l->window_id);
+		return;
+	}
+	/* Only the daemon knows who and when: never trust the client. The
+	 * client's strings are put back before protobuf-c frees the message. */
+	orig_reviewer = l->reviewer;
+	orig_group = l->group;
+	l->reviewer = c->reviewer_id;
+	l->group = a->window->group->name;
+	l->window_start_ns = a->window->start_ns;
+	l->window_end_ns = a->window->end_ns;
+	l->assigned_ns = a->assigned_ns;
+	l->submitted_ns = now_ns();
+	l->attempt = a->attempt;
+	pb_len = ringside__v1__label__get_packed_size(l);
+	pb = g_malloc(pb_len ? pb_len : 1);
+	ringside__v1__label__pack(l, pb);
+	classes = join_classes(l);
+
+	p = g_new0(struct pending, 1);
+	p->rv = rv;
+	p->serial = c->serial;
+	p->reviewer_id = g_strdup(c->reviewer_id);
+	p->label_id = g_strdup(l->label_id);
+	p->window_id = g_strdup(l->window_id);
+	p->a = a;
+	a->publishing = TRUE;
+	g_hash_table_insert(rv->inflight, p->label_id, p);
+	{
+		const char *fields[] = {"type", "label_id", "window", "group",
+					"reviewer", "class", "pb"};
+		const char *values[] = {"label", l->label_id, l->window_id, l->group,
+					l->reviewer, classes, (const char *)pb};
+		gsize lens[] = {5, strlen(l->label_id), strlen(l->window_id), strlen(l->group),
+				strlen(l->reviewer), strlen(classes), pb_len};
+
+		publisher_xadd(rv->pub, rv->cfg->label_stream, G_N_ELEMENTS(fields), fields, values,
+			       lens, on_label_published, p);
+	}
+	l->reviewer = orig_reviewer;
+	l->group = orig_group;
+}
+
+static void handle_hello(struct conn *c, const Ringside__V1__Hello *h)
+{
+	review *rv = c->rv;
+	const struct rs_reviewer_conf *r;
+	Ringside__V1__ServerMessage m = RINGSIDE__V1__SERVER_MESSAGE__INIT;
+	Ringside__V1__Welcome w = RINGSIDE__V1__WELCOME__INIT;
+
+	if (c->reviewer_id) {
+		conn_error(c, "bad_message", "hello: already signed in", NULL, NULL);
+		return;
+	}
+	r = config_find_reviewer_by_token(rv->cfg, h->token);
+	if (!r) {
+		rv->auth_failures++;
+		g_message("refused a hello from %s: unknown token",
+			  lws_get_peer_simple(c->wsi, (char[64]){0}, 64));
+		conn_error(c, "unauthorized", "token refused", NULL, NULL);
+		c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
+		g_strlcpy(c->close_reason, "unauthorized", sizeof(c->close_reason));
+		lws_callback_on_writable(c->wsi);
+		return;
+	}
+	c->reviewer_id = g_strdup(r->id);
+	g_message("reviewer %s connected (%s)", r->id, h->client[0] ? h->client : "no client name");
+	w.reviewer = c->reviewer_id;
+	w.server = "ringsided/" RINGSIDE_VERSION;
+	w.server_time_ns = now_ns();
+	m.msg_case = RINGSIDE__V1__SERVER_MESSAGE__MSG_WELCOME;
+	m.welcome = &w;
+	conn_send(c, wire_pack_server(&m));
+	c->sr = sched_reviewer_join(rv->sched, c->reviewer_id, c, 1, now_ns());
+}
+
+/* One whole client message. Bad input is answered with an error and the
+ * connection keeps serving. */
+static void handle_message(struct conn *c, const guint8 *data, gsize len)
+{
+	review *rv = c->rv;
+	Ringside__V1__ClientMessage *m;
+
+	rv->messages_in++;
+	m = ringside__v1__client_message__unpack(NULL, len, data);
+	if (!m) {
+		g_autofree char *msg =
+			g_strdup_printf("not a ringside.v1.ClientMessage (%zu bytes)", len);
+		rv->bad_messages++;
+		conn_error(c, "bad_message", msg, NULL, NULL);
+		return;
+	}
+	if (!c->reviewer_id && m->msg_case != RINGSIDE__V1__CLIENT_MESSAGE__MSG_HELLO) {
+		rv->bad_messages++;
+		conn_error(c, "unauthorized", "say hello with a token first", NULL, NULL);
+		c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
+		g_strlcpy(c->close_reason, "hello first", sizeof(c->close_reason));
+		lws_callback_on_writable(c->wsi);
+		goto out;
+	}
+	switch (m->msg_case) {
+	case RINGSIDE__V1__CLIENT_MESSAGE__MSG_HELLO:
+		handle_hello(c, m->hello);
+		break;
+	case RINGSIDE__V1__CLIENT_MESSAGE__MSG_SUBMIT:
+		handle_submit(c, m->submit->label);
+		break;
+	case RINGSIDE__V1__CLIENT_MESSAGE__MSG_DECLINE: {
+		struct sched_assignment *a = sched_find(rv->sched, c->sr, m->decline->window_id);
+		if (a && !a->publishing)
+			sched_decline(rv->sched, a, now_ns());
+		else if (!a)
+			conn_error(c, "not_assigned", "decline: that window is not assigned to you",
+				   NULL, m->decline->window_id);
+		break;
+	}
+	default:
+		rv->bad_messages++;
+		conn_error(c, "bad_message", "ClientMessage: no known message set", NULL, NULL);
+		break;
+	}
+out:
+	ringside__v1__client_message__free_unpacked(m, NULL);
+}
+
+/* Writes the next fragment of the head message, or closes when asked and
+ * drained. Returns -1 to have lws close the connection. */
+static int conn_writeable(struct conn *c)
+{
+	GBytes *msg = g_queue_peek_head(&c->outq);
+	const guint8 *payload;
+	gsize len, chunk;
+	gboolean first, last;
+
+	if (!msg) {
+		if (c->close_code) {
+			lws_close_reason(c->wsi, c->close_code, (unsigned char *)c->close_reason,
+					 strlen(c->close_reason));
+			return -1;
+		}
+		return 0;
+	}
+	payload = wire_payload(msg, &len);
+	chunk = MIN(len - c->out_off, FRAGMENT_BYTES);
+	first = c->out_off == 0;
+	last = c->out_off + chunk == len;
+	memcpy(c->scratch + LWS_PRE, payload + c->out_off, chunk);
+	if (lws_write(c->wsi, c->scratch + LWS_PRE, chunk,
+		      lws_write_ws_flags(LWS_WRITE_BINARY, first, last)) < (int)chunk)
+		return -1;
+	c->out_off += chunk;
+	if (last) {
+		g_queue_pop_head(&c->outq);
+		c->out_bytes -= g_bytes_get_size(msg);
+		c->out_off = 0;
+		g_bytes_unref(msg);
+	}
+	if (!g_queue_is_empty(&c->outq) || c->close_code)
+		lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+static void conn_closed(struct conn *c)
+{
+	review *rv = c->rv;
+	GBytes *b;
+
+	if (!rv)
+		return;
+	if (c->sr) {
+		g_message("reviewer %s disconnected", c->reviewer_id);
+		sched_reviewer_leave(rv->sched, c->sr, now_ns());
+		c->sr = NULL;
+	}
+	g_hash_table_remove(rv->conns, &c->serial);
+	while ((b = g_queue_pop_head(&c->outq)))
+		g_bytes_unref(b);
+	g_clear_pointer(&c->rx, g_byte_array_unref);
+	g_clear_pointer(&c->scratch, g_free);
+	g_clear_pointer(&c->reviewer_id, g_free);
+	c->rv = NULL;
+}
+
+static int callback_review(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+			   size_t len)
+{
+	struct conn *c = user;
+	const struct lws_protocols *proto = lws_get_protocol(wsi);
+	review *rv = proto ? proto->user : NULL;
+
+	switch (reason) {
+	case LWS_CALLBACK_ESTABLISHED:
+		memset(c, 0, sizeof(*c));
+		c->wsi = wsi;
+		c->rv = rv;
+		c->serial = ++rv->next_serial;
+		g_queue_init(&c->outq);
+		c->scratch = g_malloc(LWS_PRE + FRAGMENT_BYTES);
+		g_hash_table_insert(rv->conns, &c->serial, c);
+		break;
+	case LWS_CALLBACK_RECEIVE:
+		if (!c->rv)
+			return -1;
+		if (lws_frame_is_binary(wsi) == 0 && lws_is_first_fragment(wsi)) {
+			rv->bad_messages++;
+			conn_error(c, "bad_message", "binary protobuf messages only", NULL, NULL);
+		}
+		if (!c->rx)
+			c->rx = g_byte_array_new();
+		if (c->rx->len + len > rv->cfg->max_message_bytes) {
+			g_byte_array_set_size(c->rx, 0);
+			c->rx_overflow = TRUE;
+		} else if (!c->rx_overflow) {
+			g_byte_array_append(c->rx, in, len);
+		}
+		if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
+			break;
+		if (c->rx_overflow) {
+			rv->bad_messages++;
+			lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+					 (unsigned char *)"message too large", 17);
+			return -1;
+		}
+		if (lws_frame_is_binary(wsi))
+			handle_message(c, c->rx->data, c->rx->len);
+		g_byte_array_set_size(c->rx, 0);
+		break;
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		if (!c->rv)
+			return -1;
+		return conn_writeable(c);
+	case LWS_CALLBACK_CLOSED:
+		conn_closed(c);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* The scheduler's callbacks. */
+
+static void ops_offer(void *conn, const struct sched_assignment *a, void *user)
+{
+	struct conn *c = conn;
+	gint64 left = a->deadline_ns - a->assigned_ns;
+
+	conn_send(c, wire_pack_task(a->packed_window, a->window->group, a->deadline_ns,
+				    (guint)(left / 1000000), a->attempt));
+}
+
+static void ops_revoke(void *conn, const char *window_id, const char *reason, void *user)
+{
+	struct conn *c = conn;
+	Ringside__V1__ServerMessage m = RINGSIDE__V1__SERVER_MESSAGE__INIT;
+	Ringside__V1__Revoke r = RINGSIDE__V1__REVOKE__INIT;
+
+	r.window_id = (char *)window_id;
+	r.reason = (char *)reason;
+	m.msg_case = RINGSIDE__V1__SERVER_MESSAGE__MSG_REVOKE;
+	m.revoke = &r;
+	conn_send(c, wire_pack_server(&m));
+}
+
+struct expired_pub {
+	review *rv;
+	char *window_id;
+};
+
+static void on_expired_published(const char *stream_id, const char *errstr, void *user)
+{
+	struct expired_pub *e = user;
+
+	if (stream_id) {
+		e->rv->expired_published++;
+	} else {
+		e->rv->expired_lost++;
+		g_warning("expired record for %s not published: %s", e->window_id, errstr);
+	}
+	g_free(e->window_id);
+	g_free(e);
+}
+
+static void ops_expired(const struct sched_expiry *x, void *user)
+{
+	review *rv = user;
+	Ringside__V1__Expired ex = RINGSIDE__V1__EXPIRED__INIT;
+	struct expired_pub *e = g_new0(struct expired_pub, 1);
+	g_autofree guint8 *pb = NULL;
+	gsize pb_len, n = 0;
+
+	while (x->reviewers[n])
+		n++;
+	ex.window_id = x->window->id;
+	ex.group = x->window->group->name;
+	ex.start_ns = x->window->start_ns;
+	ex.end_ns = x->window->end_ns;
+	ex.attempts = x->attempts;
+	ex.n_reviewers = n;
+	ex.reviewers = (char **)x->reviewers;
+	ex.reason = (char *)x->reason;
+	ex.expired_ns = now_ns();
+	pb_len = ringside__v1__expired__get_packed_size(&ex);
+	pb = g_malloc(pb_len ? pb_len : 1);
+	ringside__v1__expired__pack(&ex, pb);
+	g_message("window %s expired (%s) after %u offer(s)", ex.window_id, ex.reason, ex.attempts);
+	e->rv = rv;
+	e->window_id = g_strdup(ex.window_id);
+	{
+		const char *fields[] = {"type", "window", "group", "reason", "pb"};
+		const char *values[] = {"expired", ex.window_id, ex.group, ex.reason,
+					(const char *)pb};
+		gsize lens[] = {7, strlen(ex.window_id), strlen(ex.group), strlen(ex.reason),
+				pb_len};
+
+		publisher_xadd(rv->pub, rv->cfg->expired_stream, G_N_ELEMENTS(fields), fields,
+			       values, lens, on_expired_published, e);
+	}
+}
+
+static const struct sched_ops review_sched_ops = {
+	.offer = ops_offer,
+	.revoke = ops_revoke,
+	.expired = ops_expired,
+};
+
+review *review_new(const struct rs_config *cfg, publisher *pub)
+{
+	review *rv = g_new0(review, 1);
+
+	rv->cfg = cfg;
+	rv->pub = pub;
+	rv->sched = sched_new(cfg, &review_sched_ops, rv);
+	rv->conns = g_hash_table_new(g_int64_hash, g_int64_equal);
+	rv->inflight = g_hash_table_new(g_str_hash, g_str_equal);
+	rv->recent = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					   (GDestroyNotify)recent_free);
+	g_queue_init(&rv->recent_order);
+	return rv;
+}
+
+void review_free(review *rv)
+{
+	if (!rv)
+		return;
+	g_clear_pointer(&rv->sched, sched_free);
+	g_hash_table_unref(rv->conns);
+	g_hash_table_unref(rv->inflight);
+	g_queue_clear(&rv->recent_order);
+	g_hash_table_unref(rv->recent);
+	g_free(rv);
+}
+
+struct lws_protocols review_protocol(review *rv)
+{
+	struct lws_protocols p = {
+		.name = "ringside.v1",
+		.callback = callback_review,
+		.per_session_data_size = sizeof(struct conn),
+		.rx_buffer_size = 65536,
+		.user = rv,
+	};
+	return p;
+}
+
+void review_add_window(rs_window *w, void *user)
+{
+	review *rv = user;
+
+	sched_add_window(rv->sched, w, now_ns());
+}
+
+void review_tick(review *rv)
+{
+	sched_tick(rv->sched, now_ns());
+}
+
+guint review_close_all(review *rv)
+{
+	GHashTableIter it;
+	gpointer v;
+
+	g_hash_table_iter_init(&it, rv->conns);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		conn_close_after(v, LWS_CLOSE_STATUS_GOINGAWAY, "shutdown");
+	return g_hash_table_size(rv->conns);
+}
+
+guint review_connections(const review *rv)
+{
+	return g_hash_table_size(rv->conns);
+}
+
+void review_metrics_append(review *rv, GString *out)
+{
+	struct sched_stats st;
+	guint signed_in = 0;
+	gsize queued = 0;
+	GHashTableIter it;
+	gpointer v;
+
+	g_hash_table_iter_init(&it, rv->conns);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct conn *c = v;
+		signed_in += c->reviewer_id != NULL;
+		queued += c->out_bytes;
+	}
+	sched_get_stats(rv->sched, &st);
+	g_string_append_printf(out,
+			       "ringside_connections %u\n"
+			       "ringside_reviewers_signed_in %u\n"
+			       "ringside_send_queued_bytes %zu\n"
+			       "ringside_send_overflow_total %" G_GUINT64_FORMAT "\n"
+			       "ringside_messages_in_total %" G_GUINT64_FORMAT "\n"
+			       "ringside_bad_messages_total %" G_GUINT64_FORMAT "\n"
+			       "ringside_auth_failures_total %" G_GUINT64_FORMAT "\n"
+			       "ringside_labels_total{result=\"published\"} %" G_GUINT64_FORMAT "\n"
+			       "ringside_labels_total{result=\"invalid\"} %" G_GUINT64_FORMAT "\n"
+			       "ringside_labels_total{result=\"publish_failed\"} %" G_GUINT64_FORMAT
+			       "\n"
+			       "ringside_expired_records_total{result=\"published\"} %" G_GUINT64_FORMAT
+			       "\n"
+			       "ringside_expired_records_total{result=\"lost\"} %" G_GUINT64_FORMAT "\n"
+			       "ringside_windows_waiting %u\n"
+			       "ringside_windows_assigned %u\n"
+			       "ringside_offers_total %" G_GUINT64_FORMAT "\n"
+			       "ringside_reoffers_total %" G_GUINT64_FORMAT "\n"
+			       "ringside_declines_total %" G_GUINT64_FORMAT "\n"
+			       "ringside_windows_labeled_total %" G_GUINT64_FORMAT "\n"
+			       "ringside_windows_expired_total{reason=\"deadline\"} %" G_GUINT64_FORMAT
+			       "\n"
+			       "ringside_windows_expired_total{reason=\"unassigned\"} %" G_GUINT64_FORMAT
+			       "\n"
+			       "ringside_windows_expired_total{reason=\"queue_full\"} %" G_GUINT64_FORMAT
+			       "\n",
+			       g_hash_table_size(rv->conns), signed_in, queued, rv->send_overflow,
+			       rv->messages_in, rv->bad_messages, rv->auth_failures, rv->labels_ok,
+			       rv->labels_invalid, rv->labels_failed, rv->expired_published,
+			       rv->expired_lost, st.waiting, st.assigned, st.offered, st.reoffered,
+			       st.declined, st.completed, st.expired_deadline,
+			       st.expired_unassigned, st.expired_queue_full);
+}

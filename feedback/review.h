@@ -1,0 +1,31 @@
+/* The reviewer protocol (websocket subprotocol "ringside.v1"): hello with
+ * a token, tasks pushed, labels submitted, validated, published to Redis
+ * and acknowledged only once Redis has them. */
+#pragma once
+
+#include <glib.h>
+#include <libwebsockets.h>
+
+#include "daemon/config.h"
+#include "feedback/publisher.h"
+#include "streams/window.h"
+
+typedef struct review review;
+
+/* CFG and PUB are borrowed and must outlive it. */
+review *review_new(const struct rs_config *cfg, publisher *pub);
+/* Expires what is still waiting or assigned ("shutdown") and frees. */
+void review_free(review *rv);
+
+/* The lws protocol entry for "ringside.v1" (its user pointer is RV). */
+struct lws_protocols review_protocol(review *rv);
+
+/* A newly cut window (callback of the cutter). Takes a ref. */
+void review_add_window(rs_window *w, void *rv);
+/* Deadlines and queue timeouts; the daemon calls it from its timer. */
+void review_tick(review *rv);
+/* Closes every connection with 1001 "shutdown" once its queued messages
+ * are out. Returns how many connections are still open. */
+guint review_close_all(review *rv);
+guint review_connections(const review *rv);
+void review_metrics_append(review *rv, GString *out);

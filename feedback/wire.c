@@ -1,0 +1,186 @@
+/* Wire encoding: windows, tasks and other server messages as ringside.v1
+ * protobuf, with headroom for lws_write in front. */
+#include "feedback/wire.h"
+
+#include <libwebsockets.h>
+#include <string.h>
+
+G_STATIC_ASSERT(WIRE_PRE >= LWS_PRE);
+
+/* Field tags of the two messages the task path writes by hand:
+ * ServerMessage.task = 2 and Task.window = 1, both length-delimited. */
+#define TAG_SERVER_TASK ((2 << 3) | 2)
+#define TAG_TASK_WINDOW ((1 << 3) | 2)
+
+static gsize varint_put(guint8 *out, guint64 v)
+{
+	gsize n = 0;
+
+	do {
+		guint8 b = v & 0x7f;
+		v >>= 7;
+		out[n++] = b | (v ? 0x80 : 0);
+	} while (v);
+	return n;
+}
+
+static gsize varint_len(guint64 v)
+{
+	gsize n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+GBytes *wire_pack_window(const rs_window *w)
+{
+	Ringside__V1__Window win = RINGSIDE__V1__WINDOW__INIT;
+	Ringside__V1__SourceData *sd = g_new0(Ringside__V1__SourceData, w->n_sources);
+	Ringside__V1__SourceData **sdp = g_new0(Ringside__V1__SourceData *, w->n_sources);
+	GPtrArray *garbage = g_ptr_array_new_with_free_func(g_free);
+	guint8 *buf;
+	gsize len;
+
+	win.id = w->id;
+	win.group = w->group->name;
+	win.start_ns = w->start_ns;
+	win.end_ns = w->end_ns;
+	win.reason = (Ringside__V1__WindowReason)w->reason;
+	win.complete = w->complete;
+	win.n_sources = w->n_sources;
+	win.sources = sdp;
+	for (guint i = 0; i < w->n_sources; i++) {
+		const struct rs_window_source *ws = &w->sources[i];
+		const struct rs_source_conf *c = ws->conf;
+		guint n = ws->samples->len;
+
+		ringside__v1__source_data__init(&sd[i]);
+		sdp[i] = &sd[i];
+		sd[i].source = c->name;
+		sd[i].kind = (Ringside__V1__Kind)c->kind;
+		sd[i].complete = ws->complete;
+		if (c->kind == RS_KIND_VIDEO) {
+			Ringside__V1__VideoFrame *f = g_new0(Ringside__V1__VideoFrame, n);
+			Ringside__V1__VideoFrame **fp = g_new0(Ringside__V1__VideoFrame *, n);
+
+			g_ptr_array_add(garbage, f);
+			g_ptr_array_add(garbage, fp);
+			sd[i].width = c->width;
+			sd[i].height = c->height;
+			sd[i].fps = c->fps;
+			for (guint k = 0; k < n; k++) {
+				const rs_sample *s = ws->samples->pdata[k];
+				ringside__v1__video_frame__init(&f[k]);
+				f[k].t_ns = s->t_ns;
+				f[k].jpeg.data = (guint8 *)g_bytes_get_data(s->data, &f[k].jpeg.len);
+				fp[k] = &f[k];
+			}
+			sd[i].n_frames = n;
+			sd[i].frames = fp;
+		} else if (c->kind == RS_KIND_AUDIO) {
+			Ringside__V1__AudioChunk *a = g_new0(Ringside__V1__AudioChunk, n);
+			Ringside__V1__AudioChunk **ap = g_new0(Ringside__V1__AudioChunk *, n);
+
+			g_ptr_array_add(garbage, a);
+			g_ptr_array_add(garbage, ap);
+			sd[i].sample_rate = c->sample_rate;
+			for (guint k = 0; k < n; k++) {
+				const rs_sample *s = ws->samples->pdata[k];
+				ringside__v1__audio_chunk__init(&a[k]);
+				a[k].t_ns = s->t_ns;
+				a[k].pcm.data = (guint8 *)g_bytes_get_data(s->data, &a[k].pcm.len);
+				ap[k] = &a[k];
+			}
+			sd[i].n_chunks = n;
+			sd[i].chunks = ap;
+		} else {
+			Ringside__V1__SensorSample *ss = g_new0(Ringside__V1__SensorSample, n);
+			Ringside__V1__SensorSample **ssp = g_new0(Ringside__V1__SensorSample *, n);
+
+			g_ptr_array_add(garbage, ss);
+			g_ptr_array_add(garbage, ssp);
+			sd[i].n_channels = c->n_channels;
+			sd[i].channels = c->channels;
+			for (guint k = 0; k < n; k++) {
+				const rs_sample *s = ws->samples->pdata[k];
+				gsize bytes;
+				ringside__v1__sensor_sample__init(&ss[k]);
+				ss[k].t_ns = s->t_ns;
+				ss[k].values = (float *)g_bytes_get_data(s->data, &bytes);
+				ss[k].n_values = bytes / sizeof(float);
+				ssp[k] = &ss[k];
+			}
+			sd[i].n_samples = n;
+			sd[i].samples = ssp;
+		}
+	}
+	len = ringside__v1__window__get_packed_size(&win);
+	buf = g_malloc(len ? len : 1);
+	ringside__v1__window__pack(&win, buf);
+	g_ptr_array_unref(garbage);
+	g_free(sdp);
+	g_free(sd);
+	return g_bytes_new_take(buf, len);
+}
+
+GBytes *wire_pack_task(GBytes *packed_window, const struct rs_group_conf *g, gint64 deadline_ns,
+		       guint time_box_ms, guint attempt)
+{
+	Ringside__V1__Task task = RINGSIDE__V1__TASK__INIT;
+	Ringside__V1__LabelTemplate tmpl = RINGSIDE__V1__LABEL_TEMPLATE__INIT;
+	gsize wlen, rest_len, task_len, total;
+	const guint8 *wdata = g_bytes_get_data(packed_window, &wlen);
+	guint8 *buf, *p;
+
+	tmpl.n_classes = g->n_classes;
+	tmpl.classes = g->classes;
+	tmpl.multi_label = g->multi_label;
+	task.template_ = &tmpl;
+	task.deadline_ns = deadline_ns;
+	task.time_box_ms = time_box_ms;
+	task.attempt = attempt;
+	/* The Task without its window, then the window's field spliced in
+	 * front: protobuf allows fields in any order, so this is the same
+	 * message as packing it whole, without re-encoding every frame. */
+	rest_len = ringside__v1__task__get_packed_size(&task);
+	task_len = 1 + varint_len(wlen) + wlen + rest_len;
+	total = WIRE_PRE + 1 + varint_len(task_len) + task_len;
+	buf = g_malloc(total);
+	p = buf + WIRE_PRE;
+	*p++ = TAG_SERVER_TASK;
+	p += varint_put(p, task_len);
+	*p++ = TAG_TASK_WINDOW;
+	p += varint_put(p, wlen);
+	memcpy(p, wdata, wlen);
+	p += wlen;
+	p += ringside__v1__task__pack(&task, p);
+	g_assert((gsize)(p - buf) == total);
+	return g_bytes_new_take(buf, total);
+}
+
+GBytes *wire_pack_server(const Ringside__V1__ServerMessage *msg)
+{
+	gsize len = ringside__v1__server_message__get_packed_size(msg);
+	guint8 *buf = g_malloc(WIRE_PRE + len);
+
+	ringside__v1__server_message__pack(msg, buf + WIRE_PRE);
+	return g_bytes_new_take(buf, WIRE_PRE + len);
+}
+
+GBytes *wire_pack_error(const char *code, const char *message, const char *label_id,
+			const char *window_id)
+{
+	Ringside__V1__ServerMessage m = RINGSIDE__V1__SERVER_MESSAGE__INIT;
+	Ringside__V1__Error e = RINGSIDE__V1__ERROR__INIT;
+
+	e.code = (char *)code;
+	e.message = (char *)message;
+	e.label_id = (char *)(label_id ? label_id : "");
+	e.window_id = (char *)(window_id ? window_id : "");
+	m.msg_case = RINGSIDE__V1__SERVER_MESSAGE__MSG_ERROR;
+	m.error = &e;
+	return wire_pack_server(&m);
+}
