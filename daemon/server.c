@@ -50,8 +50,10 @@ static int callback_http_api(struct lws *wsi, enum lws_callback_reasons reason, 
 		} else if (!strcmp(path, "/healthz")) {
 			g_string_append(req->body, "ok\n");
 		} else {
-			lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL);
-			return -1;
+			/* Mountpoints match as prefixes: "/metricsX" lands here. */
+			if (lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL))
+				return -1;
+			return lws_http_transaction_completed(wsi) ? -1 : 0;
 		}
 		if (req->body->len > HTTP_BODY_MAX)
 			g_string_truncate(req->body, HTTP_BODY_MAX);
