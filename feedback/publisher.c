@@ -1,0 +1,429 @@
+/* Publishes entries to Redis Streams with XADD on hiredis's async API, driven
+ * by a GLib main context, reconnecting with backoff whenever Redis goes away. */
+
+/* Metrics, appended by publisher_metrics_append as bare sample lines:
+ *   ringside_redis_connected                1 while the connection is up, else 0
+ *   ringside_redis_publish_total            publisher_xadd calls (each ends in one done)
+ *   ringside_redis_publish_errors_total     of those, the ones whose done got an error
+ *   ringside_redis_inflight                 requests sent and awaiting their reply
+ *   ringside_redis_inflight_overflow_total  requests refused because max_inflight were out
+ *   ringside_redis_reconnects_total         connections re-established after a loss
+ */
+#include "feedback/publisher.h"
+
+#include <limits.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+#include <hiredis/async.h>
+#include <hiredis/adapters/glib.h>
+
+/* Reconnect delays: the first retry after 100 ms, doubling up to 5 s. */
+#define PUBLISHER_BACKOFF_MIN_MS 100
+#define PUBLISHER_BACKOFF_MAX_MS 5000
+/* hiredis 0.14 has no async connect timeout; a SYN into a black hole
+ * would otherwise wait for the kernel's (minutes). */
+#define PUBLISHER_CONNECT_TIMEOUT_MS 5000
+/* Used when the configuration leaves max_inflight at 0. */
+#define PUBLISHER_DEFAULT_INFLIGHT 1024
+
+/* One of these per XADD handed to hiredis; hiredis owns it from then on
+ * (as the callback's privdata) and publisher_on_reply frees it. */
+struct publisher_req {
+	GList link;   /* in publisher.pending while done is still owed */
+	publisher *p; /* NULL once publisher_free has answered it */
+	publisher_done_fn done;
+	void *user;
+};
+
+/* One of these per Redis server the daemon publishes to. Lives on one
+ * GMainContext; nothing here is thread-safe. */
+struct publisher {
+	GMainContext *ctx;
+	char *host;
+	guint16 port;
+	char *addr;          /* "host:port" for messages */
+	char *not_connected; /* "redis not connected (host:port)" */
+	guint64 maxlen;
+	guint max_inflight;
+
+	/* The live or connecting context, NULL between attempts. hiredis
+	 * frees it by itself after a failed connect or a lost connection. */
+	redisAsyncContext *ac;
+	gboolean connected;
+	gboolean ever_connected;
+	gboolean down_logged; /* this outage has had its one warning */
+	guint backoff_ms;     /* delay before the next attempt */
+	GSource *retry;       /* pending reconnect, holds a ref */
+	GSource *connect_timeout;
+
+	GQueue pending; /* of publisher_req, in send order; length = inflight */
+
+	guint64 publish_total, errors_total, overflow_total, reconnects_total;
+};
+
+static void publisher_connect(publisher *p);
+
+/* ev.cleanup for the GLib adapter, called by hiredis as it frees the
+ * context. Ends the GSource with it: the adapter leaves removing the source
+ * to us, and its dispatch reads revents again after redisAsyncHandleWrite,
+ * which may just have freed the context, so they are cleared here. Drops
+ * the reference publisher_connect handed to the context. */
+static void publisher_source_cleanup(void *data)
+{
+	RedisSource *src = data;
+
+	redis_source_cleanup(src);
+	src->poll_fd.revents = 0;
+	g_source_destroy(&src->source);
+	g_source_unref(&src->source);
+}
+
+static void publisher_clear_source(GSource **src)
+{
+	if (!*src)
+		return;
+	g_source_destroy(*src);
+	g_source_unref(*src);
+	*src = NULL;
+}
+
+static gboolean publisher_on_retry(gpointer data)
+{
+	publisher *p = data;
+
+	g_clear_pointer(&p->retry, g_source_unref);
+	publisher_connect(p);
+	return G_SOURCE_REMOVE;
+}
+
+/* Records that the connection is down (WAS_UP: it had been established) or
+ * never came up, and arms the next attempt. Warns once per outage, not
+ * once per attempt. The caller has already let go of p->ac. */
+static void publisher_lost(publisher *p, gboolean was_up, const char *why)
+{
+	p->connected = FALSE;
+	if (!p->down_logged) {
+		if (was_up)
+			g_warning("redis %s: connection lost (%s); reconnecting in the background",
+			          p->addr, why);
+		else
+			g_warning("redis %s unreachable (%s); retrying in the background", p->addr,
+			          why);
+		p->down_logged = TRUE;
+	}
+	if (p->retry)
+		return;
+	p->retry = g_timeout_source_new(p->backoff_ms);
+	g_source_set_callback(p->retry, publisher_on_retry, p, NULL);
+	g_source_attach(p->retry, p->ctx);
+	p->backoff_ms = MIN(p->backoff_ms * 2, PUBLISHER_BACKOFF_MAX_MS);
+}
+
+/* The connect attempt took too long: abandon it. Runs from a GLib timer,
+ * never inside a hiredis callback, so freeing the context here is safe. */
+static gboolean publisher_on_connect_timeout(gpointer data)
+{
+	publisher *p = data;
+	redisAsyncContext *ac = p->ac;
+
+	g_clear_pointer(&p->connect_timeout, g_source_unref);
+	p->ac = NULL;
+	if (ac) {
+		ac->data = NULL;
+		redisAsyncFree(ac);
+	}
+	publisher_lost(p, FALSE, "connect timed out");
+	return G_SOURCE_REMOVE;
+}
+
+/* hiredis: the connect attempt finished. On failure hiredis frees AC as
+ * soon as this returns. */
+static void publisher_on_connect(const redisAsyncContext *ac, int status)
+{
+	publisher *p = ac->data;
+
+	if (!p)
+		return;
+	publisher_clear_source(&p->connect_timeout);
+	if (status != REDIS_OK) {
+		p->ac = NULL;
+		publisher_lost(p, FALSE, ac->c.errstr[0] ? ac->c.errstr : "connect failed");
+		return;
+	}
+	p->connected = TRUE;
+	p->backoff_ms = PUBLISHER_BACKOFF_MIN_MS;
+	p->down_logged = FALSE;
+	if (p->ever_connected)
+		p->reconnects_total++;
+	p->ever_connected = TRUE;
+	g_message("redis %s connected", p->addr);
+}
+
+/* hiredis: an established connection ended. Every pending reply callback
+ * has already run with a NULL reply; hiredis frees AC when this returns. */
+static void publisher_on_disconnect(const redisAsyncContext *ac, int status)
+{
+	publisher *p = ac->data;
+	const char *why = "closed by the server";
+
+	if (!p)
+		return;
+	if (status != REDIS_OK)
+		why = ac->c.errstr[0] ? ac->c.errstr : "connection error";
+	p->ac = NULL;
+	publisher_lost(p, TRUE, why);
+}
+
+/* Starts one connect attempt in the background. The address is resolved
+ * here, synchronously (getaddrinfo), which is instant for an IP literal.
+ * On an immediate failure the next attempt is armed. */
+static void publisher_connect(publisher *p)
+{
+	redisAsyncContext *ac = redisAsyncConnect(p->host, p->port);
+	GSource *src = NULL;
+
+	if (!ac) {
+		publisher_lost(p, FALSE, "out of memory");
+		goto out;
+	}
+	if (ac->err) {
+		/* Not attached to any loop and no callback is running. */
+		publisher_lost(p, FALSE, ac->c.errstr);
+		redisAsyncFree(ac);
+		goto out;
+	}
+	ac->data = p;
+	src = redis_source_new(ac);
+	ac->ev.cleanup = publisher_source_cleanup; /* takes over our ref on SRC */
+	g_source_attach(src, p->ctx);
+	/* After the adapter is in place: this arms the write event that
+	 * reports the connect. */
+	redisAsyncSetConnectCallback(ac, publisher_on_connect);
+	redisAsyncSetDisconnectCallback(ac, publisher_on_disconnect);
+	p->ac = ac;
+
+	p->connect_timeout = g_timeout_source_new(PUBLISHER_CONNECT_TIMEOUT_MS);
+	g_source_set_callback(p->connect_timeout, publisher_on_connect_timeout, p, NULL);
+	g_source_attach(p->connect_timeout, p->ctx);
+out:
+	return;
+}
+
+/* Starts connecting at once and returns; conf is copied. A NULL CTX means
+ * the global default context. Never NULL. */
+publisher *publisher_new(const struct publisher_conf *conf, GMainContext *ctx)
+{
+	publisher *p = g_new0(publisher, 1);
+	const char *host = conf->host && conf->host[0] ? conf->host : "127.0.0.1";
+
+	p->ctx = g_main_context_ref(ctx ? ctx : g_main_context_default());
+	p->host = g_strdup(host);
+	p->port = conf->port;
+	/* An IPv6 literal gets brackets so its port stays readable. */
+	if (strchr(host, ':'))
+		p->addr = g_strdup_printf("[%s]:%u", host, (unsigned)conf->port);
+	else
+		p->addr = g_strdup_printf("%s:%u", host, (unsigned)conf->port);
+	p->not_connected = g_strdup_printf("redis not connected (%s)", p->addr);
+	p->maxlen = conf->maxlen;
+	p->max_inflight = conf->max_inflight ? conf->max_inflight : PUBLISHER_DEFAULT_INFLIGHT;
+	p->backoff_ms = PUBLISHER_BACKOFF_MIN_MS;
+	g_queue_init(&p->pending);
+	publisher_connect(p);
+	return p;
+}
+
+/* Answers every pending request with "shutdown", then closes the
+ * connection. The requests' memory stays with hiredis, which hands each
+ * back to publisher_on_reply (as orphans) when it frees the context; if
+ * this runs inside a hiredis callback (from a done), hiredis defers that
+ * free until the callback has returned (REDIS_IN_CALLBACK). */
+void publisher_free(publisher *p)
+{
+	redisAsyncContext *ac;
+	GList *link;
+
+	if (!p)
+		return;
+	publisher_clear_source(&p->retry);
+	publisher_clear_source(&p->connect_timeout);
+	ac = p->ac;
+	p->ac = NULL;
+	p->connected = FALSE;
+	while ((link = g_queue_pop_head_link(&p->pending))) {
+		struct publisher_req *req = link->data;
+
+		req->p = NULL;
+		p->errors_total++;
+		req->done(NULL, "shutdown", req->user);
+	}
+	if (ac) {
+		ac->data = NULL;
+		redisAsyncFree(ac);
+	}
+	g_main_context_unref(p->ctx);
+	g_free(p->host);
+	g_free(p->addr);
+	g_free(p->not_connected);
+	g_free(p);
+}
+
+/* hiredis: the reply to one XADD, or NULL when the context is being freed
+ * (connection lost, or publisher_free). Calls done exactly once; the id
+ * and error strings are valid only during that call. done is called
+ * last, so it may publish again or even free the publisher. */
+static void publisher_on_reply(redisAsyncContext *ac, void *r, void *privdata)
+{
+	struct publisher_req *req = privdata;
+	redisReply *reply = r;
+	publisher *p = req->p;
+	publisher_done_fn done = req->done;
+	void *user = req->user;
+
+	if (!p) {
+		/* publisher_free has already answered it. */
+		g_free(req);
+		return;
+	}
+	g_queue_unlink(&p->pending, &req->link);
+	g_free(req);
+	if (!reply) {
+		/* Refuse new requests right away, before the disconnect
+		 * callback runs. */
+		p->connected = FALSE;
+		p->errors_total++;
+		done(NULL, "connection lost", user);
+	} else if (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_STATUS) {
+		done(reply->str, NULL, user);
+	} else if (reply->type == REDIS_REPLY_ERROR) {
+		p->errors_total++;
+		done(NULL, reply->str, user);
+	} else {
+		p->errors_total++;
+		done(NULL, "unexpected reply to XADD", user);
+	}
+}
+
+/* Queues XADD STREAM [MAXLEN ~ N] * f1 v1 ... on the connection; the
+ * command is formatted (copied) before this returns. O(total bytes). When
+ * the request cannot be sent, done gets the reason before this returns. */
+void publisher_xadd(publisher *p, const char *stream, guint n_fields, const char *const *fields,
+                    const char *const *values, const gsize *vlens, publisher_done_fn done,
+                    void *user)
+{
+	const char **argv = NULL;
+	size_t *argvlen = NULL;
+	struct publisher_req *req = NULL;
+	g_autofree char *err = NULL; /* a copy: done may free P */
+	char maxlen[24];
+	int argc = 0;
+
+	g_return_if_fail(p && stream && done);
+	p->publish_total++;
+	if (!p->connected || !p->ac) {
+		err = g_strdup(p->not_connected);
+		goto out;
+	}
+	if (p->pending.length >= p->max_inflight) {
+		p->overflow_total++;
+		err = g_strdup("too many publishes in flight");
+		goto out;
+	}
+	if (n_fields > (INT_MAX - 8) / 2) {
+		err = g_strdup("too many fields");
+		goto out;
+	}
+
+	argv = g_new(const char *, 6 + 2 * (gsize)n_fields);
+	argvlen = g_new(size_t, 6 + 2 * (gsize)n_fields);
+	argv[argc] = "XADD";
+	argvlen[argc++] = 4;
+	argv[argc] = stream;
+	argvlen[argc++] = strlen(stream);
+	if (p->maxlen > 0) {
+		g_snprintf(maxlen, sizeof maxlen, "%" G_GUINT64_FORMAT, p->maxlen);
+		argv[argc] = "MAXLEN";
+		argvlen[argc++] = 6;
+		argv[argc] = "~";
+		argvlen[argc++] = 1;
+		argv[argc] = maxlen;
+		argvlen[argc++] = strlen(maxlen);
+	}
+	argv[argc] = "*";
+	argvlen[argc++] = 1;
+	for (guint i = 0; i < n_fields; i++) {
+		argv[argc] = fields[i];
+		argvlen[argc++] = strlen(fields[i]);
+		argv[argc] = values[i];
+		argvlen[argc++] = vlens[i];
+	}
+
+	req = g_new0(struct publisher_req, 1);
+	req->link.data = req;
+	req->p = p;
+	req->done = done;
+	req->user = user;
+	if (redisAsyncCommandArgv(p->ac, publisher_on_reply, req, argc, argv, argvlen) !=
+	    REDIS_OK) {
+		/* The context is disconnecting or being freed. */
+		g_free(req);
+		err = g_strdup(p->not_connected);
+		goto out;
+	}
+	g_queue_push_tail_link(&p->pending, &req->link);
+out:
+	g_free(argv);
+	g_free(argvlen);
+	if (err) {
+		p->errors_total++;
+		done(NULL, err, user);
+	}
+}
+
+gboolean publisher_connected(const publisher *p)
+{
+	return p->connected;
+}
+
+static gboolean publisher_on_drain_deadline(gpointer data)
+{
+	gboolean *expired = data;
+
+	*expired = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+/* Iterates p's context (dispatching everything on it, not only Redis)
+ * until no request is in flight or TIMEOUT_MS has passed. A done called
+ * meanwhile must not free the publisher. */
+void publisher_drain(publisher *p, guint timeout_ms)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * G_TIME_SPAN_MILLISECOND;
+	gboolean expired = FALSE;
+	GSource *timer = g_timeout_source_new(timeout_ms);
+
+	/* The timer wakes a blocking iteration when nothing else would. */
+	g_source_set_callback(timer, publisher_on_drain_deadline, &expired, NULL);
+	g_source_attach(timer, p->ctx);
+	while (p->pending.length > 0 && !expired && g_get_monotonic_time() < deadline)
+		g_main_context_iteration(p->ctx, TRUE);
+	g_source_destroy(timer);
+	g_source_unref(timer);
+}
+
+/* Appends the samples listed at the top of this file to OUT. */
+void publisher_metrics_append(publisher *p, GString *out)
+{
+	g_string_append_printf(out, "ringside_redis_connected %d\n", p->connected ? 1 : 0);
+	g_string_append_printf(out, "ringside_redis_publish_total %" G_GUINT64_FORMAT "\n",
+	                       p->publish_total);
+	g_string_append_printf(out, "ringside_redis_publish_errors_total %" G_GUINT64_FORMAT "\n",
+	                       p->errors_total);
+	g_string_append_printf(out, "ringside_redis_inflight %u\n", p->pending.length);
+	g_string_append_printf(out,
+	                       "ringside_redis_inflight_overflow_total %" G_GUINT64_FORMAT "\n",
+	                       p->overflow_total);
+	g_string_append_printf(out, "ringside_redis_reconnects_total %" G_GUINT64_FORMAT "\n",
+	                       p->reconnects_total);
+}
