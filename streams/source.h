@@ -21,5 +21,8 @@ void source_stop(source *src);
 void source_free(source *src);
 
 const char *source_name(const source *src);
+/* Sensor: the UDP port actually bound (the configured one, or the one the
+ * kernel picked for port 0). 0 for video and audio. */
+guint16 source_bound_port(const source *src);
 /* Appends Prometheus text lines for this source (errors, restarts, ...). */
 void source_metrics_append(source *src, GString *out);

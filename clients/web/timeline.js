@@ -1,0 +1,78 @@
+// The timeline bar under the media: progress, playhead, seconds ticks and
+// the audio waveform (so a sound can be found by eye), click or drag to
+// seek.
+
+export class Timeline {
+  // onSeek(sec) is called while the reviewer clicks or drags on the bar.
+  constructor(onSeek) {
+    this.el = document.getElementById('timeline');
+    this.canvas = document.getElementById('timeline-wave');
+    this.fill = document.getElementById('timeline-fill');
+    this.head = document.getElementById('timeline-head');
+    this.text = document.getElementById('timeline-time');
+    this.durationS = 0;
+
+    const seekAt = (ev) => {
+      if (!this.durationS) return;
+      const r = this.el.getBoundingClientRect();
+      const frac = Math.min(Math.max((ev.clientX - r.left) / r.width, 0), 1);
+      onSeek(frac * this.durationS);
+    };
+    this.el.addEventListener('pointerdown', (ev) => {
+      this.el.setPointerCapture(ev.pointerId);
+      seekAt(ev);
+    });
+    this.el.addEventListener('pointermove', (ev) => {
+      if (this.el.hasPointerCapture(ev.pointerId)) seekAt(ev);
+    });
+  }
+
+  // Prepares the bar for a window of DURATION_S seconds; AUDIO is a list
+  // of Float32Array sample arrays spanning the whole window (may be empty).
+  load(durationS, audio) {
+    this.durationS = durationS;
+    this.el.classList.add('loaded');
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.round(this.canvas.clientWidth * dpr);
+    const h = Math.round(this.canvas.clientHeight * dpr);
+    this.canvas.width = w;
+    this.canvas.height = h;
+    const ctx = this.canvas.getContext('2d');
+    ctx.clearRect(0, 0, w, h);
+
+    ctx.fillStyle = 'rgba(120, 190, 255, 0.45)';
+    for (const samples of audio) {
+      const per = samples.length / w;
+      for (let x = 0; x < w; x++) {
+        let peak = 0;
+        const end = Math.min(samples.length, Math.floor((x + 1) * per));
+        for (let i = Math.floor(x * per); i < end; i++) peak = Math.max(peak, Math.abs(samples[i]));
+        const bar = Math.max(1, peak * h);
+        ctx.fillRect(x, (h - bar) / 2, 1, bar);
+      }
+    }
+
+    ctx.fillStyle = 'rgba(255, 255, 255, 0.35)';
+    for (let s = 1; s < durationS; s++) {
+      ctx.fillRect(Math.round((s / durationS) * w), 0, Math.max(1, dpr), h * 0.3);
+    }
+    this.render(0);
+  }
+
+  unload() {
+    this.durationS = 0;
+    this.el.classList.remove('loaded');
+    const ctx = this.canvas.getContext('2d');
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    this.fill.style.width = '0';
+    this.head.style.left = '0';
+    this.text.textContent = '';
+  }
+
+  render(pos) {
+    const pct = this.durationS ? (pos / this.durationS) * 100 : 0;
+    this.fill.style.width = `${pct}%`;
+    this.head.style.left = `${pct}%`;
+    this.text.textContent = `${pos.toFixed(2)} / ${this.durationS.toFixed(2)} s`;
+  }
+}

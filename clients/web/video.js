@@ -1,0 +1,124 @@
+// One video source of a window drawn to a canvas at the shared playhead.
+//
+// JPEGs are decoded with createImageBitmap a few frames ahead of the
+// playhead and released behind it, so a long window does not hold every
+// decoded frame in memory (a 640x480 bitmap is 1.2 MB).
+
+const DECODE_AHEAD = 12;
+const KEEP_BEHIND = 2;
+
+export class VideoView {
+  // Appends a canvas for SRC (a decoded ringside.v1.SourceData of kind
+  // VIDEO) to CONTAINER. START_NS is the window start.
+  constructor(container, src, startNs) {
+    this.frames = [...src.frames].sort((a, b) => a.t_ns - b.t_ns);
+    this.times = this.frames.map((f) => (f.t_ns - startNs) / 1e9);
+    this.cache = new Map(); // frame index -> {bitmap|null, dead}
+    this.wanted = -1;
+    this.drawn = -1;
+
+    this.box = document.createElement('figure');
+    this.box.className = 'video';
+    this.canvas = document.createElement('canvas');
+    this.canvas.width = src.width || 320;
+    this.canvas.height = src.height || 240;
+    const caption = document.createElement('figcaption');
+    caption.textContent = `${src.source} · ${src.width}×${src.height} · ${src.fps} fps · ${this.frames.length} frames`;
+    if (!src.complete) caption.classList.add('incomplete');
+    this.box.append(this.canvas, caption);
+    container.append(this.box);
+    this.ctx = this.canvas.getContext('2d');
+    this.clear();
+  }
+
+  clear() {
+    this.ctx.fillStyle = '#000';
+    this.ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
+  }
+
+  // Index of the latest frame whose time is <= POS (seconds), or -1.
+  // O(log frames).
+  frameAt(pos) {
+    let lo = 0;
+    let hi = this.times.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.times[mid] <= pos) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  // Shows the frame for POS; if it is still decoding, the previous picture
+  // stays up and the frame is drawn when its decode finishes.
+  render(pos) {
+    const idx = this.frameAt(pos);
+    this.wanted = idx;
+    this.prefetch(Math.max(idx, 0));
+    if (idx < 0) {
+      if (this.drawn !== -1) this.clear();
+      this.drawn = -1;
+      return;
+    }
+    if (idx !== this.drawn) this.draw(idx);
+  }
+
+  draw(idx) {
+    const entry = this.cache.get(idx);
+    if (!entry || !entry.bitmap) return;
+    const bmp = entry.bitmap;
+    if (this.canvas.width !== bmp.width || this.canvas.height !== bmp.height) {
+      this.canvas.width = bmp.width;
+      this.canvas.height = bmp.height;
+    }
+    this.ctx.drawImage(bmp, 0, 0);
+    this.drawn = idx;
+  }
+
+  prefetch(from) {
+    const last = Math.min(from + DECODE_AHEAD, this.frames.length - 1);
+    for (let i = from; i <= last; i++) {
+      if (!this.cache.has(i)) this.decode(i);
+    }
+    for (const [i, entry] of this.cache) {
+      if (i < from - KEEP_BEHIND || i > last) this.release(i, entry);
+    }
+  }
+
+  decode(i) {
+    const entry = { bitmap: null, dead: false };
+    this.cache.set(i, entry);
+    const blob = new Blob([this.frames[i].jpeg], { type: 'image/jpeg' });
+    createImageBitmap(blob).then(
+      (bmp) => {
+        if (entry.dead) {
+          bmp.close();
+          return;
+        }
+        entry.bitmap = bmp;
+        if (i === this.wanted) this.draw(i);
+      },
+      () => {
+        // A corrupt JPEG: the previous picture stays up; the entry stays
+        // cached so the decode is not retried on every animation frame.
+        entry.dead = true;
+      },
+    );
+  }
+
+  release(i, entry) {
+    entry.dead = true;
+    if (entry.bitmap) entry.bitmap.close();
+    this.cache.delete(i);
+  }
+
+  destroy() {
+    for (const [i, entry] of this.cache) this.release(i, entry);
+    this.box.remove();
+  }
+}
