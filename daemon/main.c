@@ -12,6 +12,7 @@
 
 #include "daemon/config.h"
 #include "daemon/log.h"
+#include "daemon/metrics.h"
 #include "daemon/server.h"
 #include "feedback/publisher.h"
 #include "feedback/review.h"
@@ -113,9 +114,10 @@ static gboolean on_hup(gpointer user)
 	return G_SOURCE_CONTINUE;
 }
 
-static void metrics(GString *out, void *user)
+static void metrics(GString *exposition, void *user)
 {
 	struct daemon *d = user;
+	g_autoptr(GString) out = g_string_new(NULL);
 
 	g_string_append_printf(out, "ringside_build_info{version=\"%s\"} 1\n", RINGSIDE_VERSION);
 	for (guint i = 0; i < d->cfg->n_sources; i++) {
@@ -143,6 +145,7 @@ static void metrics(GString *out, void *user)
 				       d->cfg->groups[i].name, cutter_skipped(d->cutters[i]));
 	review_metrics_append(d->rv, out);
 	publisher_metrics_append(d->pub, out);
+	metrics_format(out, exposition);
 }
 
 /* Runs the main context until DONE(user) or MS have passed. */

@@ -37,7 +37,18 @@ h.runTest('http', {}, async (stack) => {
     'ringside_connections', 'ringside_redis_connected 1', 'ringside_windows_waiting']) {
     h.assert(m.body.includes(name), `metrics include ${name}`);
   }
+  const seen = new Set();
+  let current = null;
   for (const line of m.body.trim().split('\n')) {
+    if (line.startsWith('# TYPE ')) {
+      const name = line.split(' ')[2];
+      h.assert(!seen.has(name), `metric family ${name} appears once, its lines together`);
+      seen.add(name);
+      current = name;
+      continue;
+    }
+    if (line.startsWith('# HELP ')) continue;
+    h.assert(line.startsWith(current), `${line} is under its family's TYPE line (${current})`);
     h.assert(/^[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9.e+]+$/.test(line),
       `metrics line is Prometheus text: ${line}`);
   }
