@@ -13,7 +13,6 @@ struct entry {
 	GBytes *packed;
 	guint attempts;    /* offers made */
 	GPtrArray *tried;  /* reviewer ids, in offer order (char *) */
-	gboolean allow_same; /* next offer may go to one who had it (they dropped, not refused) */
 	gint64 waiting_since;
 	struct sched_assignment *a; /* non-NULL while assigned */
 };
@@ -103,7 +102,7 @@ static sched_reviewer *pick_reviewer(sched *s, const struct entry *e)
 
 		if (r->entries->len >= r->capacity)
 			continue;
-		if (!e->allow_same && has_tried(e, r->id))
+		if (has_tried(e, r->id))
 			continue;
 		if (!best || r->entries->len < best->entries->len)
 			best = r;
@@ -119,7 +118,6 @@ static void offer(sched *s, struct entry *e, sched_reviewer *r, gint64 now_ns)
 	struct sched_assignment *a = g_new0(struct sched_assignment, 1);
 
 	e->attempts++;
-	e->allow_same = FALSE;
 	g_ptr_array_add(e->tried, g_strdup(r->id));
 	a->window = e->window;
 	a->packed_window = e->packed;
@@ -154,6 +152,14 @@ static void dispatch(sched *s, gint64 now_ns)
 		}
 		l = next;
 	}
+}
+
+/* E's last offer does not count: its reviewer dropped the connection,
+ * which is no refusal. They may get it again; the attempt is not used. */
+static void forget_offer(struct entry *e)
+{
+	e->attempts--;
+	g_ptr_array_remove_index(e->tried, e->tried->len - 1);
 }
 
 /* Takes E out of the assigned set and its reviewer's list. */
@@ -219,19 +225,19 @@ void sched_add_window(sched *s, rs_window *w, gint64 now_ns)
 	struct entry *e = g_new0(struct entry, 1);
 	GList *oldest = NULL;
 
-	/* Bounded: past queue_max the oldest waiting window of the group
-	 * leaves with a record; fresh windows are worth more to a live model. */
-	while (waiting_in_group(s, w->group, &oldest) >= w->group->queue_max && oldest) {
-		struct entry *old = oldest->data;
-		g_queue_delete_link(&s->waiting, oldest);
-		expire(s, old, "queue_full");
-	}
 	e->window = rs_window_ref(w);
 	e->packed = wire_pack_window(w);
 	e->tried = g_ptr_array_new_with_free_func(g_free);
 	e->waiting_since = now_ns;
 	g_queue_push_tail(&s->waiting, e);
 	dispatch(s, now_ns);
+	/* Bounded: past queue_max the oldest waiting window of the group
+	 * leaves with a record; fresh windows are worth more to a live model. */
+	while (waiting_in_group(s, w->group, &oldest) > w->group->queue_max && oldest) {
+		struct entry *old = oldest->data;
+		g_queue_delete_link(&s->waiting, oldest);
+		expire(s, old, "queue_full");
+	}
 }
 
 sched_reviewer *sched_reviewer_join(sched *s, const char *reviewer_id, void *conn, guint capacity,
@@ -262,10 +268,7 @@ void sched_reviewer_leave(sched *s, sched_reviewer *r, gint64 now_ns)
 		}
 		g_ptr_array_remove_fast(s->assigned, e);
 		g_clear_pointer(&e->a, g_free);
-		/* A dropped connection is not a refusal: the offer does not
-		 * count and the same reviewer may get it back on reconnect. */
-		e->attempts--;
-		e->allow_same = TRUE;
+		forget_offer(e);
 		e->waiting_since = now_ns;
 		g_queue_push_head(&s->waiting, e);
 	}
@@ -320,8 +323,7 @@ void sched_publish_failed(sched *s, struct sched_assignment *a, gint64 now_ns)
 	if (!a->reviewer) {
 		/* Its reviewer left while the label was in flight. */
 		unassign(s, e);
-		e->attempts--;
-		e->allow_same = TRUE;
+		forget_offer(e);
 		e->waiting_since = now_ns;
 		g_queue_push_head(&s->waiting, e);
 		dispatch(s, now_ns);
