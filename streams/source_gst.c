@@ -36,6 +36,7 @@
  * contiguous (timestamp jitter). */
 #define AUDIO_RESYNC_NS (10 * GST_MSECOND)
 #define SINK_NAME "ringside_sink"
+#define JPEG_NAME "ringside_jpeg"
 
 enum fail_kind {
 	FAIL_ERROR,
@@ -65,6 +66,8 @@ struct gst_src {
 	gboolean accept; /* pushes allowed; cleared before a pipeline stops */
 	gboolean have_prev;
 	gint64 prev_t_ns;     /* video: previous frame's capture time */
+	gboolean thin_have;   /* video, encoder's streaming thread only: */
+	gint64 thin_next;     /* PTS the next kept frame is due at */
 	GByteArray *chunk;    /* audio: the chunk being filled */
 	guint chunk_samples;  /* audio: samples per chunk */
 	gboolean have_anchor; /* audio: anchor_ns is set */
@@ -109,10 +112,10 @@ static char *describe(const struct rs_source_conf *conf)
 	}
 	if (conf->kind == RS_KIND_VIDEO)
 		g_string_append_printf(d,
-		                       " ! videoconvert ! videoscale ! videorate"
-		                       " ! video/x-raw,width=%u,height=%u,framerate=%u/1"
-		                       " ! jpegenc quality=%u ! appsink name=" SINK_NAME,
-		                       conf->width, conf->height, conf->fps, conf->jpeg_quality);
+		                       " ! videoconvert ! videoscale"
+		                       " ! video/x-raw,width=%u,height=%u"
+		                       " ! jpegenc name=" JPEG_NAME " quality=%u ! appsink name=" SINK_NAME,
+		                       conf->width, conf->height, conf->jpeg_quality);
 	else
 		g_string_append_printf(d,
 		                       " ! audioconvert ! audioresample"
@@ -127,8 +130,10 @@ static char *describe(const struct rs_source_conf *conf)
 static void take_video(struct gst_src *g, GstBuffer *buf, gint64 t_ns)
 {
 	const struct rs_source_conf *c = &g->src->conf;
-	gint64 dur = GST_BUFFER_DURATION_IS_VALID(buf) ? (gint64)GST_BUFFER_DURATION(buf)
-	                                               : (gint64)(GST_SECOND / MAX(c->fps, 1));
+	gint64 period = (gint64)(GST_SECOND / MAX(c->fps, 1));
+	gint64 dur = GST_BUFFER_DURATION_IS_VALID(buf)
+	                     ? MAX((gint64)GST_BUFFER_DURATION(buf), period)
+	                     : period;
 	GstMapInfo map;
 
 	if (g->have_prev && dur > 0) {
@@ -240,6 +245,31 @@ out:
 	return GST_FLOW_OK;
 }
 
+/* Buffer probe in front of the JPEG encoder, on the streaming thread:
+ * thins the frames to at most fps per second, keeping each kept frame's
+ * own timestamp. (videorate would put frames on its own time grid, moving
+ * them by up to a frame period away from when they were captured.) Frames
+ * are kept when due within half a period; after a gap the cadence
+ * restarts from the frame that ends it. Dropped frames are never encoded. */
+static GstPadProbeReturn thin_frames(GstPad *pad, GstPadProbeInfo *info, gpointer user)
+{
+	struct gst_src *g = user;
+	GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
+	gint64 period = (gint64)(GST_SECOND / MAX(g->src->conf.fps, 1));
+	gint64 pts;
+
+	if (!buf || !GST_BUFFER_PTS_IS_VALID(buf))
+		return GST_PAD_PROBE_OK;
+	pts = (gint64)GST_BUFFER_PTS(buf);
+	if (g->thin_have && pts < g->thin_next - period / 2)
+		return GST_PAD_PROBE_DROP;
+	if (!g->thin_have || pts > g->thin_next + period)
+		g->thin_next = pts;
+	g->thin_next += period;
+	g->thin_have = TRUE;
+	return GST_PAD_PROBE_OK;
+}
+
 /* Parses the description into a pipeline on the realtime clock with the
  * appsink configured. Returns a new pipeline (NULL state) or NULL with ERR
  * naming the source. Cost: creates every element. */
@@ -278,6 +308,16 @@ static GstElement *pipeline_build(struct gst_src *g, GError **err)
 	gst_base_sink_set_sync(GST_BASE_SINK(sink), TRUE);
 	gst_app_sink_set_callbacks(GST_APP_SINK(sink), (GstAppSinkCallbacks *)&callbacks, g, NULL);
 	gst_pipeline_use_clock(GST_PIPELINE(p), g->clock);
+	if (c->kind == RS_KIND_VIDEO) {
+		GstElement *jpeg = gst_bin_get_by_name(GST_BIN(p), JPEG_NAME);
+		GstPad *pad = jpeg ? gst_element_get_static_pad(jpeg, "sink") : NULL;
+
+		g->thin_have = FALSE;
+		if (pad)
+			gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, thin_frames, g, NULL);
+		g_clear_pointer(&pad, gst_object_unref);
+		g_clear_pointer(&jpeg, gst_object_unref);
+	}
 
 	g->sink = GST_APP_SINK(g_steal_pointer(&sink));
 	ret = g_steal_pointer(&p);
