@@ -80,6 +80,6 @@ h.runTest('bad-input', {}, async (stack) => {
   const labels = await stack.waitForLabels(1);
   h.assertEq(labels.map((l) => l.label.labelId), [good], 'only the good label is in Redis');
   const metrics = (await h.httpGet(`${stack.httpUrl}/metrics`)).body;
-  h.assert(/ringside_labels_total\{result="invalid"\} 9/.test(metrics), 'invalid labels counted');
-  h.assert(/ringside_auth_failures_total 1/.test(metrics), 'auth failure counted');
+  h.assert(/^ringside_labels_total\{result="invalid"\} 9$/m.test(metrics), 'invalid labels counted');
+  h.assert(/^ringside_auth_failures_total 1$/m.test(metrics), 'auth failure counted');
 });

@@ -11,7 +11,7 @@ h.runTest('redis-outage', { everySeconds: 30, timeBoxSeconds: 120 }, async (stac
 
   await h.stopProcess(stack.redis.proc, 'SIGKILL');
   await h.waitFor('the daemon to notice', async () =>
-    /ringside_redis_connected 0/.test((await h.httpGet(`${stack.httpUrl}/metrics`)).body), 5000);
+    /^ringside_redis_connected 0$/m.test((await h.httpGet(`${stack.httpUrl}/metrics`)).body), 5000);
 
   const labelId = h.labelId();
   r.submit({ labelId, windowId: task.window.id, classes: ['none'] });
@@ -25,7 +25,7 @@ h.runTest('redis-outage', { everySeconds: 30, timeBoxSeconds: 120 }, async (stac
     String(stack.ports.redis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
     '--dir', stack.dir]);
   await h.waitFor('the daemon to reconnect', async () =>
-    /ringside_redis_connected 1/.test((await h.httpGet(`${stack.httpUrl}/metrics`)).body), 10000);
+    /^ringside_redis_connected 1$/m.test((await h.httpGet(`${stack.httpUrl}/metrics`)).body), 10000);
 
   r.submit({ labelId, windowId: task.window.id, classes: ['none'] });
   const ack = await r.next(['ack', 'error']);
