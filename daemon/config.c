@@ -337,7 +337,8 @@ static void parse_source(struct cfg_parse *p, struct rs_source_conf *s, const ch
 	static const char *const known[] = {
 		"kind",	    "uri",	     "pipeline", "width",	 "height",
 		"fps",	    "jpeg_quality", "sample_rate", "listen",	 "channels",
-		"offset_ms", "ring_seconds", "ring_bytes", "queue_buffers", NULL};
+		"offset_ms", "ring_seconds", "ring_bytes", "queue_buffers", "clock",
+		"transport", NULL};
 	g_autofree char *kind = NULL;
 
 	s->name = g_strdup(name);
@@ -361,6 +362,34 @@ static void parse_source(struct cfg_parse *p, struct rs_source_conf *s, const ch
 	s->ring_ns = get_duration(p, "ring_seconds", 30, 1e9, 1000000000LL, 3600 * 1000000000LL);
 	s->ring_bytes = get_size(p, "ring_bytes", 64 << 20, 64 * 1024, 1ULL << 36);
 
+	{
+		g_autofree char *clock = get_string(p, "clock", NULL, FALSE);
+		gboolean sensor = s->kind == RS_KIND_SENSOR;
+
+		s->clock = sensor ? RS_CLOCK_DEVICE : RS_CLOCK_AUTO;
+		if (!clock)
+			;
+		else if (!sensor && !strcmp(clock, "auto"))
+			s->clock = RS_CLOCK_AUTO;
+		else if (!sensor && !strcmp(clock, "pipeline"))
+			s->clock = RS_CLOCK_PIPELINE;
+		else if (sensor && !strcmp(clock, "device"))
+			s->clock = RS_CLOCK_DEVICE;
+		else if (sensor && !strcmp(clock, "estimate"))
+			s->clock = RS_CLOCK_ESTIMATE;
+		else
+			fail(p, "clock", "must be %s (got \"%s\")",
+			     sensor ? "device or estimate" : "auto or pipeline", clock);
+	}
+
+	if (s->kind == RS_KIND_SENSOR) {
+		g_autofree char *transport = get_string(p, "transport", "udp", FALSE);
+
+		if (transport && !strcmp(transport, "tcp"))
+			s->transport = RS_TRANSPORT_TCP;
+		else if (transport && strcmp(transport, "udp"))
+			fail(p, "transport", "must be udp or tcp (got \"%s\")", transport);
+	}
 	if (s->kind == RS_KIND_SENSOR) {
 		const char *media_keys[] = {"uri", "pipeline", "width", "height", "fps",
 					    "jpeg_quality", "sample_rate", "queue_buffers"};
@@ -375,6 +404,8 @@ static void parse_source(struct cfg_parse *p, struct rs_source_conf *s, const ch
 
 	if (g_key_file_has_key(p->kf, p->group, "listen", NULL))
 		fail(p, "listen", "only sensor sources listen; use uri or pipeline");
+	if (g_key_file_has_key(p->kf, p->group, "transport", NULL))
+		fail(p, "transport", "only sensor sources have a transport");
 	if (g_key_file_has_key(p->kf, p->group, "channels", NULL))
 		fail(p, "channels", "only sensor sources have channels");
 	s->uri = get_string(p, "uri", NULL, FALSE);

@@ -12,6 +12,22 @@ enum rs_kind {
 
 const char *rs_kind_name(enum rs_kind kind);
 
+/* How a source's samples get their time on the one timeline. */
+enum rs_clock {
+	RS_CLOCK_AUTO = 0,  /* video/audio: the sender's reference timestamps
+			     * (RTCP sender reports) when buffers carry them,
+			     * else the pipeline clock */
+	RS_CLOCK_PIPELINE,  /* video/audio: always base time + running time */
+	RS_CLOCK_DEVICE,    /* sensor: t_ns is UNIX ns from a synchronized clock */
+	RS_CLOCK_ESTIMATE,  /* sensor: t_ns is on the device's own clock; map it
+			     * by an offset and drift estimated from arrivals */
+};
+
+enum rs_transport {
+	RS_TRANSPORT_UDP = 0, /* one SensorBatch per datagram */
+	RS_TRANSPORT_TCP,     /* a stream of varint-length-delimited SensorBatch */
+};
+
 /* One of these per [source NAME] group. */
 struct rs_source_conf {
 	char *name;
@@ -31,6 +47,9 @@ struct rs_source_conf {
 	guint16 listen_port;
 	char **channels; /* NULL-terminated */
 	guint n_channels;
+
+	enum rs_clock clock;
+	enum rs_transport transport; /* sensor */
 
 	gint64 offset_ns;   /* calibration added to every capture time */
 	gint64 ring_ns;     /* ring: how much past to keep */

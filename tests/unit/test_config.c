@@ -45,6 +45,9 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->sources[2].n_channels, 3);
 	assert_string_equal(cfg->sources[2].channels[2], "az");
 	assert_int_equal(cfg->sources[2].listen_port, 0);
+	assert_int_equal(cfg->sources[0].clock, RS_CLOCK_AUTO);
+	assert_int_equal(cfg->sources[2].clock, RS_CLOCK_DEVICE);
+	assert_int_equal(cfg->sources[2].transport, RS_TRANSPORT_UDP);
 	assert_true(cfg->sources[0].ring_ns == 30 * 1000000000LL);
 	assert_int_equal(cfg->sources[0].ring_bytes, 64 << 20);
 	assert_int_equal(cfg->n_groups, 1);
@@ -72,6 +75,7 @@ static void test_values(void **state)
 				     "[redis]\nport=7000\nstream_maxlen=0\n"
 				     "[source cam]\nkind=video\nuri=file:///tmp/x.mp4\nwidth=320\n"
 				     "offset_ms=-12.5\nring_seconds=2.5\nring_bytes=512K\n"
+				     "clock=pipeline\n"
 				     "[group g]\nsources=cam\nclasses=a\nwindow_seconds=0.5\n"
 				     "every_seconds=0.25\nlateness_ms=250\nmulti_label=true\n"
 				     "time_box_seconds=1.5\n" BASE_REVIEWER,
@@ -86,6 +90,7 @@ static void test_values(void **state)
 	assert_string_equal(cfg->sources[0].uri, "file:///tmp/x.mp4");
 	assert_int_equal(cfg->sources[0].width, 320);
 	assert_true(cfg->sources[0].offset_ns == -12500000LL);
+	assert_int_equal(cfg->sources[0].clock, RS_CLOCK_PIPELINE);
 	assert_true(cfg->sources[0].ring_ns == 2500000000LL);
 	assert_int_equal(cfg->sources[0].ring_bytes, 512 * 1024);
 	assert_true(cfg->groups[0].window_ns == 500000000LL);
@@ -141,6 +146,14 @@ static const struct {
 	 "t.conf: [source imu] pipeline: not a key of a sensor source"},
 	{"[source cam]\nkind=video\npipeline=x\nring_bytes=-5\n",
 	 "t.conf: [source cam] ring_bytes: not a size"},
+	{"[source cam]\nkind=video\npipeline=x\nclock=device\n",
+	 "t.conf: [source cam] clock: must be auto or pipeline (got \"device\")"},
+	{"[source imu]\nkind=sensor\nlisten=127.0.0.1:9\nchannels=a\nclock=auto\n",
+	 "t.conf: [source imu] clock: must be device or estimate (got \"auto\")"},
+	{"[source imu]\nkind=sensor\nlisten=127.0.0.1:9\nchannels=a\ntransport=sctp\n",
+	 "t.conf: [source imu] transport: must be udp or tcp (got \"sctp\")"},
+	{"[source cam]\nkind=video\npipeline=x\ntransport=tcp\n",
+	 "t.conf: [source cam] transport: only sensor sources have a transport"},
 	{BASE_SOURCES, "t.conf: [group]: no [group NAME]: nothing would be reviewed"},
 	{BASE_SOURCES "[group g]\nsources=cam,mic,imu,lidar\nclasses=a\n",
 	 "t.conf: [group g] sources: no [source lidar] in this file"},
