@@ -93,4 +93,14 @@ h.runTest('label-roundtrip', {}, async (stack) => {
   const pending = await stack.client.xpending('ringside:labels', 'tail');
   h.assertEq(pending[0], 0, 'ringside-tail acknowledged what it printed');
   h.assertEq(await stack.client.xlen('ringside:labels'), 1, 'exactly one entry');
+
+  // A Python consumer (python3-redis, python3-protobuf) reads the same label.
+  const py = await new Promise((resolve, reject) => {
+    execFile('/usr/bin/python3', [path.join(h.SRC, 'clients/python/ringside_consume.py'),
+      '--port', String(stack.ports.redis), '--count', '1'], { timeout: 20000 },
+    (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+  });
+  const pl = JSON.parse(py.trim().split('\n')[0]);
+  h.assertEq([pl.type, pl.label_id, pl.window_id, pl.reviewer, pl.classes, pl.window_start_ns],
+    ['label', labelId, w.id, 'alice', ['square'], w.startNs], 'python consumer JSON');
 });
