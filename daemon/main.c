@@ -13,6 +13,7 @@
 #include "daemon/config.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
+#include "daemon/reload.h"
 #include "daemon/server.h"
 #include "feedback/publisher.h"
 #include "feedback/review.h"
@@ -32,6 +33,7 @@ struct daemon {
 	ring **rings;     /* one per cfg->sources[i] */
 	source **sources; /* one per cfg->sources[i] */
 	cutter **cutters; /* one per cfg->groups[i] */
+	reloader *reload; /* SIGHUP: restarts changed sources in place */
 	publisher *pub;
 	review *rv;
 	server *srv;
@@ -108,9 +110,18 @@ static gboolean on_stop_signal(gpointer user)
 	return G_SOURCE_CONTINUE;
 }
 
+/* SIGHUP: re-reads the config file; sources whose settings changed are
+ * restarted, everything else is logged if it needs a restart (reload.h). */
 static gboolean on_hup(gpointer user)
 {
-	g_message("SIGHUP: reload is not supported yet; restart to apply a new config");
+	struct daemon *d = user;
+
+	if (d->stopping) {
+		g_message("SIGHUP ignored: stopping");
+		return G_SOURCE_CONTINUE;
+	}
+	g_message("SIGHUP: reloading %s", d->cfg->path);
+	reload_apply(d->reload);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -133,10 +144,15 @@ static void metrics(GString *exposition, void *user)
 			"ringside_ring_pushed_total{source=\"%s\"} %" G_GUINT64_FORMAT "\n"
 			"ringside_ring_aged_out_total{source=\"%s\"} %" G_GUINT64_FORMAT "\n"
 			"ringside_ring_overflow_total{source=\"%s\"} %" G_GUINT64_FORMAT "\n"
-			"ringside_ring_late_dropped_total{source=\"%s\"} %" G_GUINT64_FORMAT "\n",
+			"ringside_ring_late_dropped_total{source=\"%s\"} %" G_GUINT64_FORMAT "\n"
+			"ringside_ring_future_dropped_total{source=\"%s\"} %" G_GUINT64_FORMAT "\n",
 			name, st.samples, name, st.bytes, name, d->cfg->sources[i].ring_bytes, name,
-			st.pushed, name, st.aged_out, name, st.overflow, name, st.late_dropped);
-		source_metrics_append(d->sources[i], out);
+			st.pushed, name, st.aged_out, name, st.overflow, name, st.late_dropped, name,
+			st.future_dropped);
+		/* NULL only after a reload that could start it with neither
+		 * its new nor its old settings */
+		if (d->sources[i])
+			source_metrics_append(d->sources[i], out);
 	}
 	for (guint i = 0; i < d->cfg->n_groups; i++)
 		g_string_append_printf(out,
@@ -212,6 +228,7 @@ static gboolean daemon_start(struct daemon *d, GError **err)
 		if (!source_start(d->sources[i], err))
 			return FALSE;
 	}
+	d->reload = reloader_new(d->cfg, d->rings, d->sources);
 	d->tick_id = g_timeout_add(TICK_MS, on_tick, d);
 	return TRUE;
 }
@@ -228,24 +245,33 @@ static void daemon_stop(struct daemon *d)
 		if (d->sources[i])
 			source_stop(d->sources[i]);
 	}
+	/* Labels on their way to Redis are stored and acknowledged first. */
 	if (d->pub)
 		publisher_drain(d->pub, DRAIN_MS);
 	if (d->rv && d->srv) {
 		review_close_all(d->rv);
 		iterate_until(no_connections, d->rv, DRAIN_MS);
 	}
+	/* No socket callback after this: connections still open (peers that
+	 * do not read) are closed here, while the review state is alive. */
+	g_clear_pointer(&d->srv, server_free);
 	/* Windows still waiting or assigned leave with "shutdown" records. */
-	g_clear_pointer(&d->rv, review_free);
+	if (d->rv)
+		review_expire_all(d->rv);
 	if (d->pub)
 		publisher_drain(d->pub, DRAIN_MS);
-	g_clear_pointer(&d->srv, server_free);
+	/* Answers every publish still pending (with an error) while the review
+	 * state its callbacks point to is alive. */
+	g_clear_pointer(&d->pub, publisher_free);
+	g_clear_pointer(&d->rv, review_free);
 	for (guint i = 0; d->cutters && i < cfg->n_groups; i++)
 		g_clear_pointer(&d->cutters[i], cutter_free);
 	for (guint i = 0; d->sources && i < cfg->n_sources; i++)
 		g_clear_pointer(&d->sources[i], source_free);
 	for (guint i = 0; d->rings && i < cfg->n_sources; i++)
 		g_clear_pointer(&d->rings[i], ring_free);
-	g_clear_pointer(&d->pub, publisher_free);
+	/* after every window and source: they may point into reloaded configs */
+	g_clear_pointer(&d->reload, reloader_free);
 	g_free(d->cutters);
 	g_free(d->sources);
 	g_free(d->rings);

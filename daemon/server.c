@@ -34,6 +34,10 @@ static int callback_http_api(struct lws *wsi, enum lws_callback_reasons reason, 
 	guint8 buf[LWS_PRE + 2048], *start = &buf[LWS_PRE], *p = start, *end = &buf[sizeof(buf) - 1];
 
 	switch (reason) {
+	case LWS_CALLBACK_ESTABLISHED:
+		/* A websocket without the ringside.v1 subprotocol lands on the
+		 * first protocol, this one: refuse it. */
+		return -1;
 	case LWS_CALLBACK_HTTP: {
 		const char *path = in ? in : "";
 		const char *type = "text/plain; charset=utf-8";

@@ -8,6 +8,7 @@
  *   ringside_redis_inflight                 requests sent and awaiting their reply
  *   ringside_redis_inflight_overflow_total  requests refused because max_inflight were out
  *   ringside_redis_reconnects_total         connections re-established after a loss
+ *   ringside_redis_reply_timeouts_total     connections dropped for a request unanswered 5 s
  */
 #include "feedback/publisher.h"
 
@@ -24,6 +25,11 @@
 /* hiredis 0.14 has no async connect timeout; a SYN into a black hole
  * would otherwise wait for the kernel's (minutes). */
 #define PUBLISHER_CONNECT_TIMEOUT_MS 5000
+/* A request Redis has not answered in this long means a server that
+ * accepts but does not serve (paused, swapping, a dead peer behind a
+ * proxy): the connection is dropped so every waiting request fails and
+ * reviewers resend instead of waiting forever. */
+#define PUBLISHER_REPLY_TIMEOUT_MS 5000
 /* Used when the configuration leaves max_inflight at 0. */
 #define PUBLISHER_DEFAULT_INFLIGHT 1024
 
@@ -31,6 +37,7 @@
  * (as the callback's privdata) and publisher_on_reply frees it. */
 struct publisher_req {
 	GList link;   /* in publisher.pending while done is still owed */
+	gint64 sent_us; /* monotonic */
 	publisher *p; /* NULL once publisher_free has answered it */
 	publisher_done_fn done;
 	void *user;
@@ -56,10 +63,11 @@ struct publisher {
 	guint backoff_ms;     /* delay before the next attempt */
 	GSource *retry;       /* pending reconnect, holds a ref */
 	GSource *connect_timeout;
+	GSource *watchdog; /* checks the oldest request's age */
 
 	GQueue pending; /* of publisher_req, in send order; length = inflight */
 
-	guint64 publish_total, errors_total, overflow_total, reconnects_total;
+	guint64 publish_total, errors_total, overflow_total, reconnects_total, timeouts_total;
 };
 
 static void publisher_connect(publisher *p);
@@ -210,6 +218,31 @@ out:
 	return;
 }
 
+/* Once a second: when the oldest request has waited past the reply
+ * timeout, drop the connection (hiredis then fails every pending request
+ * with a NULL reply and the usual reconnect follows). A GLib timer, never
+ * inside a hiredis callback, so disconnecting here is safe. Replies come
+ * in order, so the oldest request is the head. O(1). */
+static gboolean publisher_on_watchdog(gpointer data)
+{
+	publisher *p = data;
+	struct publisher_req *oldest = p->pending.head ? p->pending.head->data : NULL;
+
+	if (oldest && p->ac &&
+	    g_get_monotonic_time() - oldest->sent_us > PUBLISHER_REPLY_TIMEOUT_MS * 1000LL) {
+		g_warning("redis %s: no reply for %d ms with %u request(s) waiting; reconnecting",
+		          p->addr, PUBLISHER_REPLY_TIMEOUT_MS, p->pending.length);
+		p->timeouts_total++;
+		p->connected = FALSE;
+		p->down_logged = TRUE; /* this line is the outage's warning */
+		/* Not redisAsyncDisconnect: that waits for the replies. Freeing
+		 * fails every pending request and runs the disconnect callback,
+		 * which arms the reconnect. */
+		redisAsyncFree(p->ac);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
 /* Starts connecting at once and returns; conf is copied. A NULL CTX means
  * the global default context. Never NULL. */
 publisher *publisher_new(const struct publisher_conf *conf, GMainContext *ctx)
@@ -230,6 +263,9 @@ publisher *publisher_new(const struct publisher_conf *conf, GMainContext *ctx)
 	p->max_inflight = conf->max_inflight ? conf->max_inflight : PUBLISHER_DEFAULT_INFLIGHT;
 	p->backoff_ms = PUBLISHER_BACKOFF_MIN_MS;
 	g_queue_init(&p->pending);
+	p->watchdog = g_timeout_source_new(1000);
+	g_source_set_callback(p->watchdog, publisher_on_watchdog, p, NULL);
+	g_source_attach(p->watchdog, p->ctx);
 	publisher_connect(p);
 	return p;
 }
@@ -248,6 +284,7 @@ void publisher_free(publisher *p)
 		return;
 	publisher_clear_source(&p->retry);
 	publisher_clear_source(&p->connect_timeout);
+	publisher_clear_source(&p->watchdog);
 	ac = p->ac;
 	p->ac = NULL;
 	p->connected = FALSE;
@@ -364,6 +401,7 @@ void publisher_xadd(publisher *p, const char *stream, guint n_fields, const char
 	req->p = p;
 	req->done = done;
 	req->user = user;
+	req->sent_us = g_get_monotonic_time();
 	if (redisAsyncCommandArgv(p->ac, publisher_on_reply, req, argc, argv, argvlen) !=
 	    REDIS_OK) {
 		/* The context is disconnecting or being freed. */
@@ -426,4 +464,6 @@ void publisher_metrics_append(publisher *p, GString *out)
 	                       p->overflow_total);
 	g_string_append_printf(out, "ringside_redis_reconnects_total %" G_GUINT64_FORMAT "\n",
 	                       p->reconnects_total);
+	g_string_append_printf(out, "ringside_redis_reply_timeouts_total %" G_GUINT64_FORMAT "\n",
+	                       p->timeouts_total);
 }

@@ -12,6 +12,7 @@
 #define FRAGMENT_BYTES (64 * 1024)
 #define RECENT_LABELS 4096 /* label ids remembered for idempotent replays */
 #define CLOSE_REASON_MAX 100
+#define HELLO_TIMEOUT_S 10   /* a connection must say hello within this */
 
 /* One of these per websocket connection (lws per-session data). */
 struct conn {
@@ -27,6 +28,7 @@ struct conn {
 	gsize out_bytes;    /* bytes queued, for the cap */
 	guint8 *scratch;    /* LWS_PRE + FRAGMENT_BYTES for lws_write */
 	int close_code;     /* non-zero: close once the queue is out */
+	gboolean overflowed; /* send queue passed its cap: to be dropped */
 	char close_reason[CLOSE_REASON_MAX];
 };
 
@@ -56,6 +58,8 @@ struct review {
 	GHashTable *recent;   /* label_id -> struct recent * */
 	GQueue recent_order;  /* label ids, oldest first (keys of recent) */
 
+	gboolean stopping; /* no new connections; set by review_close_all */
+	guint reap_id;     /* idle source dropping overflowed connections */
 	guint64 bad_messages, labels_ok, labels_invalid, labels_failed, auth_failures;
 	guint64 send_overflow, expired_published, expired_lost, messages_in;
 };
@@ -63,6 +67,30 @@ struct review {
 static gint64 now_ns(void)
 {
 	return g_get_real_time() * 1000;
+}
+
+/* Idle callback: connections whose send queue overflowed give their
+ * windows back and are dropped without waiting for the peer to read. */
+static gboolean reap_overflowed(gpointer user)
+{
+	review *rv = user;
+	GHashTableIter it;
+	gpointer v;
+
+	rv->reap_id = 0;
+	g_hash_table_iter_init(&it, rv->conns);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct conn *c = v;
+
+		if (!c->overflowed)
+			continue;
+		if (c->sr && rv->sched) {
+			sched_reviewer_leave(rv->sched, c->sr, now_ns());
+			c->sr = NULL;
+		}
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+	}
+	return G_SOURCE_REMOVE;
 }
 
 /* Queues MSG (taken) for C and asks for a writable callback. Over the
@@ -77,14 +105,26 @@ static void conn_send(struct conn *c, GBytes *msg)
 		return;
 	}
 	if (c->out_bytes + len > c->rv->cfg->send_queue_bytes) {
+		GBytes *b;
+
 		g_bytes_unref(msg);
 		c->rv->send_overflow++;
 		g_warning("reviewer %s: send queue over %zu bytes; closing the connection",
 			  c->reviewer_id ? c->reviewer_id : "(no hello yet)",
 			  c->rv->cfg->send_queue_bytes);
+		/* A peer that does not read never drains its queue, so do not
+		 * wait for it: its windows go to others now, the socket is
+		 * dropped from the event loop's next turn. */
+		while ((b = g_queue_pop_head(&c->outq)))
+			g_bytes_unref(b);
+		c->out_bytes = 0;
+		c->out_off = 0;
 		c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
 		g_strlcpy(c->close_reason, "send queue full", sizeof(c->close_reason));
-		lws_callback_on_writable(c->wsi);
+		c->overflowed = TRUE;
+		/* This may run inside a scheduler callback: leave it later. */
+		if (!c->rv->reap_id)
+			c->rv->reap_id = g_idle_add(reap_overflowed, c->rv);
 		return;
 	}
 	c->out_bytes += len;
@@ -186,6 +226,13 @@ static void on_label_published(const char *stream_id, const char *errstr, void *
 	struct conn *c = find_conn(rv, p->serial, p->reviewer_id);
 
 	g_hash_table_steal(rv->inflight, p->label_id);
+	if (!rv->sched) {
+		/* Shutting down: the scheduler is gone, nobody to tell. */
+		g_message("label %s for %s by %s: %s after shutdown", p->label_id, p->window_id,
+			  p->reviewer_id, stream_id ? "stored" : "not stored");
+		pending_free(p);
+		return;
+	}
 	if (stream_id) {
 		rv->labels_ok++;
 		remember(rv, p->label_id, p->window_id, stream_id);
@@ -226,7 +273,9 @@ static void handle_submit(struct conn *c, Ringside__V1__Label *l)
 	struct recent *done;
 	struct pending *p;
 	char reason[256];
-	char *orig_reviewer, *orig_group;
+	Ringside__V1__Label out = RINGSIDE__V1__LABEL__INIT;
+	g_autofree Ringside__V1__TimedEvent *events = NULL;
+	g_autofree Ringside__V1__TimedEvent **eventp = NULL;
 	g_autofree char *classes = NULL;
 	g_autofree guint8 *pb = NULL;
 	gsize pb_len;
@@ -264,20 +313,36 @@ static void handle_submit(struct conn *c, Ringside__V1__Label *l)
 		conn_error(c, "invalid_label", reason, l->label_id, l->window_id);
 		return;
 	}
-	/* Only the daemon knows who and when: never trust the client. The
-	 * client's strings are put back before protobuf-c frees the message. */
-	orig_reviewer = l->reviewer;
-	orig_group = l->group;
-	l->reviewer = c->reviewer_id;
-	l->group = a->window->group->name;
-	l->window_start_ns = a->window->start_ns;
-	l->window_end_ns = a->window->end_ns;
-	l->assigned_ns = a->assigned_ns;
-	l->submitted_ns = now_ns();
-	l->attempt = a->attempt;
-	pb_len = ringside__v1__label__get_packed_size(l);
+	/* What is published is built afresh from the validated fields: the
+	 * daemon says who and when, and nothing else the client sent (unknown
+	 * fields included) reaches Redis. */
+	out.label_id = l->label_id;
+	out.window_id = l->window_id;
+	out.group = a->window->group->name;
+	out.reviewer = c->reviewer_id;
+	out.n_classes = l->n_classes;
+	out.classes = l->classes;
+	out.window_start_ns = a->window->start_ns;
+	out.window_end_ns = a->window->end_ns;
+	out.assigned_ns = a->assigned_ns;
+	out.submitted_ns = now_ns();
+	out.attempt = a->attempt;
+	out.n_events = l->n_events;
+	events = g_new0(Ringside__V1__TimedEvent, l->n_events ? l->n_events : 1);
+	eventp = g_new0(Ringside__V1__TimedEvent *, l->n_events ? l->n_events : 1);
+	for (gsize i = 0; i < l->n_events; i++) {
+		ringside__v1__timed_event__init(&events[i]);
+		events[i].start_ns = l->events[i]->start_ns;
+		events[i].end_ns = l->events[i]->end_ns;
+		events[i].class_ = l->events[i]->class_;
+		events[i].n_sources = l->events[i]->n_sources;
+		events[i].sources = l->events[i]->sources;
+		eventp[i] = &events[i];
+	}
+	out.events = eventp;
+	pb_len = ringside__v1__label__get_packed_size(&out);
 	pb = g_malloc(pb_len ? pb_len : 1);
-	ringside__v1__label__pack(l, pb);
+	ringside__v1__label__pack(&out, pb);
 	classes = join_classes(l);
 
 	p = g_new0(struct pending, 1);
@@ -287,21 +352,19 @@ static void handle_submit(struct conn *c, Ringside__V1__Label *l)
 	p->label_id = g_strdup(l->label_id);
 	p->window_id = g_strdup(l->window_id);
 	p->a = a;
-	a->publishing = TRUE;
+	sched_publish_started(rv->sched, a, now_ns());
 	g_hash_table_insert(rv->inflight, p->label_id, p);
 	{
 		const char *fields[] = {"type", "label_id", "window", "group",
 					"reviewer", "class", "pb"};
-		const char *values[] = {"label", l->label_id, l->window_id, l->group,
-					l->reviewer, classes, (const char *)pb};
-		gsize lens[] = {5, strlen(l->label_id), strlen(l->window_id), strlen(l->group),
-				strlen(l->reviewer), strlen(classes), pb_len};
+		const char *values[] = {"label", out.label_id, out.window_id, out.group,
+					out.reviewer, classes, (const char *)pb};
+		gsize lens[] = {5, strlen(out.label_id), strlen(out.window_id), strlen(out.group),
+				strlen(out.reviewer), strlen(classes), pb_len};
 
 		publisher_xadd(rv->pub, rv->cfg->label_stream, G_N_ELEMENTS(fields), fields, values,
 			       lens, on_label_published, p);
 	}
-	l->reviewer = orig_reviewer;
-	l->group = orig_group;
 }
 
 static void handle_hello(struct conn *c, const Ringside__V1__Hello *h)
@@ -327,7 +390,18 @@ static void handle_hello(struct conn *c, const Ringside__V1__Hello *h)
 		return;
 	}
 	c->reviewer_id = g_strdup(r->id);
-	g_message("reviewer %s connected (%s)", r->id, h->client[0] ? h->client : "no client name");
+	lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
+	{
+		/* The client's name is theirs to choose: printable and short
+		 * before it goes into a log line. */
+		char client[49];
+		gsize n = 0;
+
+		for (const char *k = h->client; *k && n < sizeof(client) - 1; k++)
+			client[n++] = (*k >= ' ' && *k <= '~') ? *k : '?';
+		client[n] = '\0';
+		g_message("reviewer %s connected (%s)", r->id, n ? client : "no client name");
+	}
 	w.reviewer = c->reviewer_id;
 	w.server = "ringsided/" RINGSIDE_VERSION;
 	w.server_time_ns = now_ns();
@@ -432,7 +506,8 @@ static void conn_closed(struct conn *c)
 		return;
 	if (c->sr) {
 		g_message("reviewer %s disconnected", c->reviewer_id);
-		sched_reviewer_leave(rv->sched, c->sr, now_ns());
+		if (rv->sched)
+			sched_reviewer_leave(rv->sched, c->sr, now_ns());
 		c->sr = NULL;
 	}
 	g_hash_table_remove(rv->conns, &c->serial);
@@ -453,6 +528,8 @@ static int callback_review(struct lws *wsi, enum lws_callback_reasons reason, vo
 
 	switch (reason) {
 	case LWS_CALLBACK_ESTABLISHED:
+		if (rv->stopping)
+			return -1;
 		memset(c, 0, sizeof(*c));
 		c->wsi = wsi;
 		c->rv = rv;
@@ -460,6 +537,7 @@ static int callback_review(struct lws *wsi, enum lws_callback_reasons reason, vo
 		g_queue_init(&c->outq);
 		c->scratch = g_malloc(LWS_PRE + FRAGMENT_BYTES);
 		g_hash_table_insert(rv->conns, &c->serial, c);
+		lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, HELLO_TIMEOUT_S);
 		break;
 	case LWS_CALLBACK_RECEIVE:
 		if (!c->rv)
@@ -593,7 +671,7 @@ review *review_new(const struct rs_config *cfg, publisher *pub)
 
 	rv->cfg = cfg;
 	rv->pub = pub;
-	rv->sched = sched_new(cfg, &review_sched_ops, rv);
+	rv->sched = sched_new(cfg, cfg->send_queue_bytes, &review_sched_ops, rv);
 	rv->conns = g_hash_table_new(g_int64_hash, g_int64_equal);
 	rv->inflight = g_hash_table_new(g_str_hash, g_str_equal);
 	rv->recent = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
@@ -602,11 +680,17 @@ review *review_new(const struct rs_config *cfg, publisher *pub)
 	return rv;
 }
 
+void review_expire_all(review *rv)
+{
+	g_clear_pointer(&rv->sched, sched_free);
+}
+
 void review_free(review *rv)
 {
 	if (!rv)
 		return;
 	g_clear_pointer(&rv->sched, sched_free);
+	g_clear_handle_id(&rv->reap_id, g_source_remove);
 	g_hash_table_unref(rv->conns);
 	g_hash_table_unref(rv->inflight);
 	g_queue_clear(&rv->recent_order);
@@ -630,12 +714,14 @@ void review_add_window(rs_window *w, void *user)
 {
 	review *rv = user;
 
-	sched_add_window(rv->sched, w, now_ns());
+	if (rv->sched)
+		sched_add_window(rv->sched, w, now_ns());
 }
 
 void review_tick(review *rv)
 {
-	sched_tick(rv->sched, now_ns());
+	if (rv->sched)
+		sched_tick(rv->sched, now_ns());
 }
 
 guint review_close_all(review *rv)
@@ -643,6 +729,7 @@ guint review_close_all(review *rv)
 	GHashTableIter it;
 	gpointer v;
 
+	rv->stopping = TRUE;
 	g_hash_table_iter_init(&it, rv->conns);
 	while (g_hash_table_iter_next(&it, NULL, &v))
 		conn_close_after(v, LWS_CLOSE_STATUS_GOINGAWAY, "shutdown");
@@ -668,7 +755,10 @@ void review_metrics_append(review *rv, GString *out)
 		signed_in += c->reviewer_id != NULL;
 		queued += c->out_bytes;
 	}
-	sched_get_stats(rv->sched, &st);
+	if (rv->sched)
+		sched_get_stats(rv->sched, &st);
+	else
+		memset(&st, 0, sizeof(st));
 	g_string_append_printf(out,
 			       "ringside_connections %u\n"
 			       "ringside_reviewers_signed_in %u\n"
@@ -695,11 +785,16 @@ void review_metrics_append(review *rv, GString *out)
 			       "ringside_windows_expired_total{reason=\"unassigned\"} %" G_GUINT64_FORMAT
 			       "\n"
 			       "ringside_windows_expired_total{reason=\"queue_full\"} %" G_GUINT64_FORMAT
+			       "\n"
+			       "ringside_windows_expired_total{reason=\"declined\"} %" G_GUINT64_FORMAT
+			       "\n"
+			       "ringside_windows_expired_total{reason=\"too_large\"} %" G_GUINT64_FORMAT
 			       "\n",
 			       g_hash_table_size(rv->conns), signed_in, queued, rv->send_overflow,
 			       rv->messages_in, rv->bad_messages, rv->auth_failures, rv->labels_ok,
 			       rv->labels_invalid, rv->labels_failed, rv->expired_published,
 			       rv->expired_lost, st.waiting, st.assigned, st.offered, st.reoffered,
 			       st.declined, st.completed, st.expired_deadline,
-			       st.expired_unassigned, st.expired_queue_full);
+			       st.expired_unassigned, st.expired_queue_full, st.expired_declined,
+			       st.expired_too_large);
 }

@@ -14,7 +14,11 @@ typedef struct review review;
 
 /* CFG and PUB are borrowed and must outlive it. */
 review *review_new(const struct rs_config *cfg, publisher *pub);
-/* Expires what is still waiting or assigned ("shutdown") and frees. */
+/* Expires what is still waiting or assigned ("shutdown") and drops the
+ * scheduler; labels answered by Redis afterwards are only logged. */
+void review_expire_all(review *rv);
+/* Frees. Call after the publisher is freed (its callbacks point here)
+ * and after the lws context is destroyed. */
 void review_free(review *rv);
 
 /* The lws protocol entry for "ringside.v1" (its user pointer is RV). */
@@ -24,8 +28,9 @@ struct lws_protocols review_protocol(review *rv);
 void review_add_window(rs_window *w, void *rv);
 /* Deadlines and queue timeouts; the daemon calls it from its timer. */
 void review_tick(review *rv);
-/* Closes every connection with 1001 "shutdown" once its queued messages
- * are out. Returns how many connections are still open. */
+/* Refuses new connections from now on and closes every connection with
+ * 1001 "shutdown" once its queued messages are out. Returns how many
+ * connections are still open. */
 guint review_close_all(review *rv);
 guint review_connections(const review *rv);
 void review_metrics_append(review *rv, GString *out);

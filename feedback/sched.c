@@ -29,6 +29,7 @@ struct sched {
 	const struct rs_config *cfg;
 	const struct sched_ops *ops;
 	void *user;
+	gsize max_task_bytes;
 	GQueue waiting;      /* struct entry *, head offered first */
 	GPtrArray *assigned; /* struct entry * */
 	GPtrArray *reviewers; /* sched_reviewer * */
@@ -57,10 +58,16 @@ static void expire(sched *s, struct entry *e, const char *reason)
 	x.reason = reason;
 	if (!strcmp(reason, "deadline"))
 		s->st.expired_deadline++;
+	else if (!strcmp(reason, "declined"))
+		s->st.expired_declined++;
 	else if (!strcmp(reason, "unassigned"))
 		s->st.expired_unassigned++;
 	else if (!strcmp(reason, "queue_full"))
 		s->st.expired_queue_full++;
+	else if (!strcmp(reason, "too_large"))
+		s->st.expired_too_large++;
+	else if (!strcmp(reason, "shutdown"))
+		s->st.expired_shutdown++;
 	s->ops->expired(&x, s->user);
 	entry_free(e);
 }
@@ -183,11 +190,13 @@ static void requeue_or_expire(sched *s, struct entry *e, const char *reason, gin
 	g_queue_push_head(&s->waiting, e);
 }
 
-sched *sched_new(const struct rs_config *cfg, const struct sched_ops *ops, void *user)
+sched *sched_new(const struct rs_config *cfg, gsize max_task_bytes, const struct sched_ops *ops,
+		 void *user)
 {
 	sched *s = g_new0(sched, 1);
 
 	s->cfg = cfg;
+	s->max_task_bytes = max_task_bytes;
 	s->ops = ops;
 	s->user = user;
 	g_queue_init(&s->waiting);
@@ -204,6 +213,15 @@ void sched_free(sched *s)
 		return;
 	while (s->assigned->len) {
 		e = s->assigned->pdata[0];
+		if (e->a->publishing) {
+			/* No expired record: the label may yet be stored, and
+			 * one window must not end up both labeled and expired. */
+			g_warning("window %s: its label was still on its way to Redis at shutdown",
+				  e->window->id);
+			unassign(s, e);
+			entry_free(e);
+			continue;
+		}
 		unassign(s, e);
 		expire(s, e, "shutdown");
 	}
@@ -229,6 +247,13 @@ void sched_add_window(sched *s, rs_window *w, gint64 now_ns)
 	e->packed = wire_pack_window(w);
 	e->tried = g_ptr_array_new_with_free_func(g_free);
 	e->waiting_since = now_ns;
+	if (g_bytes_get_size(e->packed) + 1024 > s->max_task_bytes) {
+		g_warning("window %s is %zu bytes packed, more than a reviewer's send queue "
+			  "holds (send_queue_bytes %zu); expired",
+			  w->id, g_bytes_get_size(e->packed), s->max_task_bytes);
+		expire(s, e, "too_large");
+		return;
+	}
 	g_queue_push_tail(&s->waiting, e);
 	dispatch(s, now_ns);
 	/* Bounded: past queue_max the oldest waiting window of the group
@@ -268,8 +293,9 @@ void sched_reviewer_leave(sched *s, sched_reviewer *r, gint64 now_ns)
 		}
 		g_ptr_array_remove_fast(s->assigned, e);
 		g_clear_pointer(&e->a, g_free);
+		/* waiting_since stays: a window must not circulate forever
+		 * between reviewers who keep dropping. */
 		forget_offer(e);
-		e->waiting_since = now_ns;
 		g_queue_push_head(&s->waiting, e);
 	}
 	g_ptr_array_unref(r->entries);
@@ -315,16 +341,23 @@ void sched_complete(sched *s, struct sched_assignment *a, gint64 now_ns)
 	dispatch(s, now_ns);
 }
 
+void sched_publish_started(sched *s, struct sched_assignment *a, gint64 now_ns)
+{
+	a->publishing = TRUE;
+	a->publish_started_ns = now_ns;
+}
+
 void sched_publish_failed(sched *s, struct sched_assignment *a, gint64 now_ns)
 {
 	struct entry *e = entry_of(s, a);
 
 	a->publishing = FALSE;
+	/* The reviewer answered in time; the time Redis took is not theirs. */
+	a->deadline_ns += now_ns - a->publish_started_ns;
 	if (!a->reviewer) {
 		/* Its reviewer left while the label was in flight. */
 		unassign(s, e);
 		forget_offer(e);
-		e->waiting_since = now_ns;
 		g_queue_push_head(&s->waiting, e);
 		dispatch(s, now_ns);
 		return;

@@ -22,7 +22,8 @@ struct sched_assignment {
 	guint attempt;       /* 1 for the first offer */
 	gint64 assigned_ns;  /* wall clock */
 	gint64 deadline_ns;  /* wall clock */
-	gboolean publishing; /* a label is on its way to Redis: the deadline no longer applies */
+	gboolean publishing; /* a label is on its way to Redis: the deadline is paused */
+	gint64 publish_started_ns;
 };
 
 /* Why a window left without a label. */
@@ -30,7 +31,8 @@ struct sched_expiry {
 	const rs_window *window;
 	guint attempts;
 	const char *const *reviewers; /* NULL-terminated, in offer order */
-	const char *reason;           /* "deadline", "unassigned", "queue_full", "shutdown" */
+	const char *reason; /* "deadline", "declined", "unassigned", "queue_full",
+			     * "too_large", "shutdown" */
 };
 
 struct sched_ops {
@@ -42,8 +44,12 @@ struct sched_ops {
 	void (*expired)(const struct sched_expiry *e, void *user);
 };
 
-sched *sched_new(const struct rs_config *cfg, const struct sched_ops *ops, void *user);
-/* Expires every waiting and assigned window with reason "shutdown". */
+/* MAX_TASK_BYTES: a window whose packed size exceeds it can never be sent
+ * (the per-connection send cap) and is expired at once as "too_large". */
+sched *sched_new(const struct rs_config *cfg, gsize max_task_bytes, const struct sched_ops *ops,
+		 void *user);
+/* Expires every waiting and assigned window with reason "shutdown", except
+ * those whose label is being published (logged: their fate is Redis's). */
 void sched_free(sched *s);
 
 /* A new window from a group's cutter; takes a ref. Offered at once when a
@@ -61,10 +67,12 @@ const char *sched_reviewer_id(const sched_reviewer *r);
 
 /* The reviewer's current assignment for WINDOW_ID, or NULL. */
 struct sched_assignment *sched_find(sched *s, sched_reviewer *r, const char *window_id);
+/* A label for A is on its way to Redis: its deadline is paused. */
+void sched_publish_started(sched *s, struct sched_assignment *a, gint64 now_ns);
 /* The label was stored: the window is done. Frees A. */
 void sched_complete(sched *s, struct sched_assignment *a, gint64 now_ns);
-/* The label could not be stored: the deadline applies again (and, if it
- * has passed, the window moves on now). */
+/* The label could not be stored: the deadline applies again, moved by the
+ * time the publish took (and, if it has passed, the window moves on now). */
 void sched_publish_failed(sched *s, struct sched_assignment *a, gint64 now_ns);
 /* The reviewer gave the window back: reoffered to someone else. */
 void sched_decline(sched *s, struct sched_assignment *a, gint64 now_ns);
@@ -77,6 +85,7 @@ struct sched_stats {
 	guint assigned;
 	guint reviewers;
 	guint64 offered, completed, reoffered, declined;
-	guint64 expired_deadline, expired_unassigned, expired_queue_full;
+	guint64 expired_deadline, expired_declined, expired_unassigned, expired_queue_full;
+	guint64 expired_too_large, expired_shutdown;
 };
 void sched_get_stats(const sched *s, struct sched_stats *out);

@@ -35,6 +35,35 @@ static gsize varint_len(guint64 v)
 	return n;
 }
 
+/* Points SD's gaps at new Span messages for WS's gaps (allocations go to
+ * GARBAGE) and sets its coverage. O(gaps). */
+static void pack_gaps(Ringside__V1__SourceData *sd, const struct rs_window_source *ws,
+                      GPtrArray *garbage)
+{
+	guint n = ws->gaps ? ws->gaps->len : 0;
+	Ringside__V1__Span *sp;
+	Ringside__V1__Span **spp;
+
+	sd->coverage = (float)ws->coverage;
+	if (!n)
+		return;
+	sp = g_new0(Ringside__V1__Span, n);
+	spp = g_new0(Ringside__V1__Span *, n);
+	g_ptr_array_add(garbage, sp);
+	g_ptr_array_add(garbage, spp);
+	for (guint k = 0; k < n; k++) {
+		const struct rs_gap *g = &g_array_index(ws->gaps, struct rs_gap, k);
+
+		ringside__v1__span__init(&sp[k]);
+		sp[k].start_ns = g->start_ns;
+		sp[k].end_ns = g->end_ns;
+		spp[k] = &sp[k];
+	}
+	sd->n_gaps = n;
+	sd->gaps = spp;
+}
+
+/* Packs W with its samples (borrowed, not copied), gaps and coverage. */
 GBytes *wire_pack_window(const rs_window *w)
 {
 	Ringside__V1__Window win = RINGSIDE__V1__WINDOW__INIT;
@@ -62,6 +91,7 @@ GBytes *wire_pack_window(const rs_window *w)
 		sd[i].source = c->name;
 		sd[i].kind = (Ringside__V1__Kind)c->kind;
 		sd[i].complete = ws->complete;
+		pack_gaps(&sd[i], ws, garbage);
 		if (c->kind == RS_KIND_VIDEO) {
 			Ringside__V1__VideoFrame *f = g_new0(Ringside__V1__VideoFrame, n);
 			Ringside__V1__VideoFrame **fp = g_new0(Ringside__V1__VideoFrame *, n);
@@ -75,7 +105,8 @@ GBytes *wire_pack_window(const rs_window *w)
 				const rs_sample *s = ws->samples->pdata[k];
 				ringside__v1__video_frame__init(&f[k]);
 				f[k].t_ns = s->t_ns;
-				f[k].jpeg.data = (guint8 *)g_bytes_get_data(s->data, &f[k].jpeg.len);
+				f[k].jpeg.data =
+				        (guint8 *)g_bytes_get_data(s->data, &f[k].jpeg.len);
 				fp[k] = &f[k];
 			}
 			sd[i].n_frames = n;
@@ -127,7 +158,7 @@ GBytes *wire_pack_window(const rs_window *w)
 }
 
 GBytes *wire_pack_task(GBytes *packed_window, const struct rs_group_conf *g, gint64 deadline_ns,
-		       guint time_box_ms, guint attempt)
+                       guint time_box_ms, guint attempt)
 {
 	Ringside__V1__Task task = RINGSIDE__V1__TASK__INIT;
 	Ringside__V1__LabelTemplate tmpl = RINGSIDE__V1__LABEL_TEMPLATE__INIT;
@@ -171,7 +202,7 @@ GBytes *wire_pack_server(const Ringside__V1__ServerMessage *msg)
 }
 
 GBytes *wire_pack_error(const char *code, const char *message, const char *label_id,
-			const char *window_id)
+                        const char *window_id)
 {
 	Ringside__V1__ServerMessage m = RINGSIDE__V1__SERVER_MESSAGE__INIT;
 	Ringside__V1__Error e = RINGSIDE__V1__ERROR__INIT;

@@ -6,6 +6,16 @@
  * JPEG is not free); past this many in one push the rest go under the lock. */
 #define RING_DEFER_MAX 16
 
+/* A sample more than this behind the newest is refused as late: sources
+ * deliver in order give or take network reordering, and the bound keeps an
+ * insertion's shifting to what a second of data holds. */
+#define RING_REORDER_NS (1000LL * 1000 * 1000)
+
+/* A sample more than this ahead of the wall clock is refused: one bad
+ * timestamp from the future would otherwise age out everything held and
+ * make every later (correct) sample look late. */
+#define RING_FUTURE_NS (10LL * 1000 * 1000 * 1000)
+
 /* One of these per source. slots[(head + i) % cap] is the i-th oldest of
  * the n samples held; all fields are guarded by lock except name and lim. */
 struct ring {
@@ -26,7 +36,7 @@ struct ring {
 	 * extra comparisons. */
 	gint64 max_dur_ns;
 
-	guint64 pushed, aged_out, overflow, late_dropped;
+	guint64 pushed, aged_out, overflow, late_dropped, future_dropped;
 };
 
 /* Evicted samples waiting to be unreferenced outside the lock. */
@@ -141,7 +151,7 @@ static gboolean ring_is_late(ring *r, const rs_sample *s)
 		return FALSE;
 	oldest = (*ring_at(r, 0))->t_ns;
 	newest = (*ring_at(r, r->n - 1))->t_ns;
-	if (s->t_ns < sat_sub(newest, r->lim.max_ns))
+	if (s->t_ns < sat_sub(newest, MIN(r->lim.max_ns, RING_REORDER_NS)))
 		return TRUE;
 	full = r->n == r->cap || r->bytes + sample_size(s) > r->lim.max_bytes;
 	return full && s->t_ns < oldest;
@@ -160,6 +170,11 @@ void ring_push(ring *r, rs_sample *s)
 	guint i;
 
 	g_mutex_lock(&r->lock);
+	if (s->t_ns > g_get_real_time() * 1000 + RING_FUTURE_NS) {
+		r->future_dropped++;
+		g.dead[g.n++] = s;
+		goto out;
+	}
 	if (ring_is_late(r, s)) {
 		r->late_dropped++;
 		g.dead[g.n++] = s;
@@ -266,6 +281,7 @@ void ring_get_stats(ring *r, struct ring_stats *out)
 	out->aged_out = r->aged_out;
 	out->overflow = r->overflow;
 	out->late_dropped = r->late_dropped;
+	out->future_dropped = r->future_dropped;
 	out->bytes = r->bytes;
 	out->samples = r->n;
 	out->oldest_ns = r->n ? (*ring_at(r, 0))->t_ns : 0;

@@ -32,7 +32,9 @@ struct ring_stats {
 	guint64 pushed;
 	guint64 aged_out;      /* left by age: the normal case */
 	guint64 overflow;      /* evicted early by the byte or count cap */
-	guint64 late_dropped;  /* older than everything held: refused */
+	guint64 late_dropped;  /* older than everything held, or more than 1 s
+				* behind the newest: refused */
+	guint64 future_dropped; /* more than 10 s ahead of the wall clock: refused */
 	gsize bytes;
 	guint samples;
 	gint64 oldest_ns, newest_ns; /* 0 when empty */
@@ -43,7 +45,8 @@ ring *ring_new(const char *name, const struct ring_limits *limits);
 void ring_free(ring *r);
 
 /* Takes ownership of S. Keeps time order (a sample older than the newest
- * is inserted in place, O(distance from the tail)); evicts the oldest
+ * is inserted in place, O(distance from the tail), at most 1 s behind);
+ * refuses samples from more than 10 s in the future; evicts the oldest
  * while over a limit. Thread-safe. */
 void ring_push(ring *r, rs_sample *s);
 

@@ -2,6 +2,11 @@
  * waiting for every source or for the group's lateness bound. */
 #include "streams/window.h"
 
+/* Sensors: a stretch without readings is a gap when it is longer than
+ * SENSOR_GAP_MEDIANS x the median interval, and never shorter than this. */
+#define SENSOR_GAP_MEDIANS 3
+#define SENSOR_GAP_MIN_NS (20 * 1000000LL)
+
 /* One of these per group. Windows are [next_start, next_start + window_ns)
  * and advance by every_ns; next_start is always a multiple of every_ns. */
 struct cutter {
@@ -25,11 +30,121 @@ void rs_window_unref(rs_window *w)
 {
 	if (!w || !g_atomic_int_dec_and_test(&w->ref))
 		return;
-	for (guint i = 0; i < w->n_sources; i++)
+	for (guint i = 0; i < w->n_sources; i++) {
 		g_clear_pointer(&w->sources[i].samples, g_ptr_array_unref);
+		g_clear_pointer(&w->sources[i].gaps, g_array_unref);
+	}
 	g_free(w->sources);
 	g_free(w->id);
 	g_free(w);
+}
+
+/* Appends the gap [A, B) to GAPS and adds its length to *TOTAL; past
+ * RS_WINDOW_MAX_GAPS it extends the last gap to B instead. O(1). */
+static void gap_add(GArray *gaps, gint64 a, gint64 b, gint64 *total)
+{
+	struct rs_gap g = {a, b};
+
+	if (b <= a)
+		return;
+	*total += b - a;
+	if (gaps->len < RS_WINDOW_MAX_GAPS)
+		g_array_append_val(gaps, g);
+	else
+		g_array_index(gaps, struct rs_gap, gaps->len - 1).end_ns = b;
+}
+
+/* Video and audio: walks the samples (time order) keeping how far the
+ * window is covered; an uncovered stretch longer than half the duration of
+ * the next sample is a gap. O(samples). */
+static void media_gaps(const struct rs_window_source *ws, gint64 start, gint64 end, GArray *gaps,
+                       gint64 *total)
+{
+	gint64 covered = start, tol = 0;
+
+	for (guint k = 0; k < ws->samples->len; k++) {
+		const rs_sample *s = ws->samples->pdata[k];
+
+		tol = s->dur_ns / 2;
+		if (s->t_ns - covered > tol)
+			gap_add(gaps, covered, MIN(s->t_ns, end), total);
+		covered = MAX(covered, s->t_ns + s->dur_ns);
+	}
+	if (covered < end && (end - covered > tol || !ws->complete))
+		gap_add(gaps, covered, end, total);
+}
+
+/* The K-th smallest of A[0..N) (N > 0, K < N); reorders A. Quickselect
+ * with random pivots: O(N) expected whatever the input. */
+static gint64 select_kth(gint64 *a, gssize n, gssize k)
+{
+	gssize lo = 0, hi = n - 1;
+
+	while (lo < hi) {
+		gint64 pivot = a[lo + g_random_int_range(0, (gint32)(hi - lo + 1))];
+		gssize i = lo, j = hi;
+
+		while (i <= j) {
+			while (a[i] < pivot)
+				i++;
+			while (a[j] > pivot)
+				j--;
+			if (i <= j) {
+				gint64 t = a[i];
+				a[i++] = a[j];
+				a[j--] = t;
+			}
+		}
+		/* a[lo..j] <= pivot, a[i..hi] >= pivot, between: == pivot */
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return a[k];
+	}
+	return a[k];
+}
+
+/* Sensors: the stretches between the window's edges and the readings are
+ * gaps when longer than max(SENSOR_GAP_MEDIANS x the median interval
+ * between readings, SENSOR_GAP_MIN_NS). O(readings) expected. */
+static void sensor_gaps(const struct rs_window_source *ws, gint64 start, gint64 end, GArray *gaps,
+                        gint64 *total)
+{
+	guint n = ws->samples->len;
+	gint64 thr = SENSOR_GAP_MIN_NS, prev = start;
+
+	if (n >= 2) {
+		g_autofree gint64 *iv = g_new(gint64, n - 1);
+
+		for (guint k = 1; k < n; k++)
+			iv[k - 1] = ((const rs_sample *)ws->samples->pdata[k])->t_ns -
+			            ((const rs_sample *)ws->samples->pdata[k - 1])->t_ns;
+		thr = MAX(thr, SENSOR_GAP_MEDIANS * select_kth(iv, n - 1, (n - 1) / 2));
+	}
+	for (guint k = 0; k < n; k++) {
+		gint64 t = ((const rs_sample *)ws->samples->pdata[k])->t_ns;
+
+		if (t - prev > thr)
+			gap_add(gaps, prev, t, total);
+		prev = MAX(prev, t);
+	}
+	if (end - prev > thr || !ws->complete)
+		gap_add(gaps, prev, end, total);
+}
+
+void rs_window_source_gaps(struct rs_window_source *ws, gint64 start_ns, gint64 end_ns)
+{
+	gint64 total = 0, len = end_ns - start_ns;
+
+	g_clear_pointer(&ws->gaps, g_array_unref);
+	ws->gaps = g_array_new(FALSE, FALSE, sizeof(struct rs_gap));
+	if (ws->conf->kind == RS_KIND_SENSOR)
+		sensor_gaps(ws, start_ns, end_ns, ws->gaps, &total);
+	else
+		media_gaps(ws, start_ns, end_ns, ws->gaps, &total);
+	ws->coverage = len > 0 ? CLAMP(1.0 - (double)total / (double)len, 0.0, 1.0) : 1.0;
 }
 
 /* The first multiple of EVERY strictly after T (floor division, so it
@@ -99,7 +214,8 @@ static gboolean cutter_window_due(cutter *c, gint64 start, gint64 end, gint64 no
 }
 
 /* Builds the window [start, end) from every ring, with the completeness
- * flags from c->hw_ns. Returns a new window (one ref). O(sources * (log n + k)). */
+ * flags from c->hw_ns, and each source's gaps and coverage. Returns a new
+ * window (one ref). O(sources * (log n + k)). */
 static rs_window *cutter_build(cutter *c, gint64 start, gint64 end)
 {
 	const struct rs_group_conf *g = c->group;
@@ -120,6 +236,7 @@ static rs_window *cutter_build(cutter *c, gint64 start, gint64 end)
 		w->sources[i].complete = c->hw_ns[i] >= end;
 		if (!w->sources[i].complete)
 			w->complete = FALSE;
+		rs_window_source_gaps(&w->sources[i], start, end);
 	}
 	w->cut_ns = g_get_real_time() * 1000;
 	return w;

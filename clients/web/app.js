@@ -12,6 +12,7 @@ import { Outbox } from './outbox.js';
 import { Player } from './player.js';
 import { ClassPicker, Countdown } from './labeling.js';
 import { tokenAsk, tokenForget, tokenTake } from './token.js';
+import { coverageText, gapSpans, gapText } from './gaps.js';
 
 const SCHEMA_URL = 'proto/ringside.proto';
 const SCHEMA_RETRY_MS = 5000;
@@ -20,6 +21,8 @@ const SCHEMA_RETRY_MS = 5000;
 const PUBLISH_RETRY_FIRST_MS = 1000;
 const PUBLISH_RETRY_MAX_MS = 5000;
 const KIND_NAMES = { 1: 'video', 2: 'audio', 3: 'sensor' };
+// Missing spans listed in a source's tooltip in the side panel, at most.
+const TOOLTIP_GAPS = 8;
 // Errors whose message is only a word get a sentence for the reviewer.
 const ERROR_TEXT = {
   shutdown: 'the server is shutting down',
@@ -109,13 +112,30 @@ function renderWindowInfo(task) {
   const list = $('sources');
   list.replaceChildren();
   for (const src of win ? win.sources : []) {
+    // "mic (audio) · incomplete          62 %", the tooltip listing what is missing
     const li = document.createElement('li');
-    li.textContent = `${src.source} (${KIND_NAMES[src.kind] || 'unknown'})`;
+    const name = document.createElement('span');
+    const cov = document.createElement('span');
+    const spans = gapSpans(src, win.start_ns, (win.end_ns - win.start_ns) / 1e9);
+    li.dataset.source = src.source;
+    li.dataset.coverage = String(src.coverage || 0);
+    name.className = 'source-name';
+    name.textContent = `${src.source} (${KIND_NAMES[src.kind] || 'unknown'})`;
+    cov.className = 'coverage';
+    cov.textContent = coverageText(src);
+    const notes = [`${src.source}: data for ${coverageText(src)} of the window`];
     if (!src.complete) {
       li.classList.add('incomplete');
-      li.title = 'this source stalled: the window was cut before its data reached the end';
-      li.textContent += ' · incomplete';
+      notes.push('this source stalled: the window was cut before its data reached the end');
+      name.textContent += ' · incomplete';
     }
+    if (spans.length) {
+      li.classList.add('gaps');
+      for (const span of spans.slice(0, TOOLTIP_GAPS)) notes.push(gapText(src.source, span));
+      if (spans.length > TOOLTIP_GAPS) notes.push(`… and ${spans.length - TOOLTIP_GAPS} more gaps`);
+    }
+    li.title = notes.join('\n');
+    li.append(name, cov);
     list.append(li);
   }
 }

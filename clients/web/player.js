@@ -8,6 +8,7 @@
 import { VideoView } from './video.js';
 import { SensorPlot } from './plot.js';
 import { Timeline } from './timeline.js';
+import { gapSpans } from './gaps.js';
 
 const KIND_VIDEO = 1;
 const KIND_AUDIO = 2;
@@ -87,13 +88,18 @@ export class Player {
     const sensors = sources.filter((s) => s.kind === KIND_SENSOR);
     const audios = sources.filter((s) => s.kind === KIND_AUDIO && s.sample_rate > 0);
 
-    for (const src of videos) this.views.push(new VideoView(this.media, src, startNs));
+    // Missing spans per source, in seconds from the start (gaps.js).
+    const spans = new Map(sources.map((s) => [s, gapSpans(s, startNs, this.durationS)]));
+    for (const src of videos) {
+      this.views.push(new VideoView(this.media, src, startNs, this.durationS, spans.get(src)));
+    }
     if (!videos.length) this.note(this.media, 'no video in this window');
     if (!sensors.length) this.note(this.plots, 'no sensor data in this window');
 
     const [w, h] = this.plotSize(sensors.length);
     for (const src of sensors) {
-      this.views.push(new SensorPlot(this.plots, src, startNs, this.durationS, w, h, (s) => this.seek(s)));
+      this.views.push(new SensorPlot(this.plots, src, startNs, this.durationS, w, h,
+        (s) => this.seek(s), spans.get(src)));
     }
 
     const waves = [];
@@ -104,7 +110,8 @@ export class Player {
       this.buffers.push(buf);
       waves.push(samples);
     }
-    this.timeline.load(this.durationS, waves);
+    this.timeline.load(this.durationS, waves,
+      sources.map((s) => ({ name: s.source, spans: spans.get(s) })));
     this.setPosition(0);
   }
 

@@ -1,6 +1,12 @@
-// The timeline bar under the media: progress, playhead, seconds ticks and
-// the audio waveform (so a sound can be found by eye), click or drag to
-// seek.
+// The timeline bar under the media: progress, playhead, seconds ticks, the
+// audio waveform (so a sound can be found by eye) and hatched blocks where
+// a source sent nothing, one lane per such source, with a legend line
+// under the bar; click or drag to seek.
+
+import { gapBlocks, gapText } from './gaps.js';
+
+// Gaps named in the legend line; the rest are counted ("+3 more").
+const LEGEND_GAPS = 3;
 
 export class Timeline {
   // onSeek(sec) is called while the reviewer clicks or drags on the bar.
@@ -10,6 +16,9 @@ export class Timeline {
     this.fill = document.getElementById('timeline-fill');
     this.head = document.getElementById('timeline-head');
     this.text = document.getElementById('timeline-time');
+    this.gaps = document.getElementById('timeline-gaps');
+    this.legend = document.getElementById('gaps-legend');
+    this.legendText = document.getElementById('gaps-legend-text');
     this.durationS = 0;
 
     const seekAt = (ev) => {
@@ -28,8 +37,10 @@ export class Timeline {
   }
 
   // Prepares the bar for a window of DURATION_S seconds; AUDIO is a list
-  // of Float32Array sample arrays spanning the whole window (may be empty).
-  load(durationS, audio) {
+  // of Float32Array sample arrays spanning the whole window (may be empty);
+  // GAPS is [{name, spans}] for the sources with missing spans (see
+  // gaps.js), drawn one lane each, top to bottom.
+  load(durationS, audio, gaps = []) {
     this.durationS = durationS;
     this.el.classList.add('loaded');
     const dpr = window.devicePixelRatio || 1;
@@ -56,7 +67,30 @@ export class Timeline {
     for (let s = 1; s < durationS; s++) {
       ctx.fillRect(Math.round((s / durationS) * w), 0, Math.max(1, dpr), h * 0.3);
     }
+    this.loadGaps(durationS, gaps);
     this.render(0);
+  }
+
+  loadGaps(durationS, gaps) {
+    this.gaps.replaceChildren();
+    const lanes = gaps.filter((g) => g.spans.length);
+    const texts = [];
+    lanes.forEach(({ name, spans }, lane) => {
+      const blocks = gapBlocks(this.gaps, name, spans, (el, span) => {
+        el.style.left = `${(span.startS / durationS) * 100}%`;
+        el.style.width = `${((span.endS - span.startS) / durationS) * 100}%`;
+        el.style.top = `${(lane / lanes.length) * 100}%`;
+        el.style.height = `${100 / lanes.length}%`;
+      });
+      for (const b of blocks) b.textContent = name;
+      for (const span of spans) texts.push({ at: span.startS, text: gapText(name, span) });
+    });
+    texts.sort((a, b) => a.at - b.at);
+    const more = texts.length - LEGEND_GAPS;
+    this.legendText.textContent = texts.slice(0, LEGEND_GAPS).map((t) => t.text).join(' · ') +
+      (more > 0 ? ` · +${more} more` : '');
+    this.legend.title = texts.map((t) => t.text).join('\n');
+    this.legend.hidden = texts.length === 0;
   }
 
   unload() {
@@ -64,6 +98,7 @@ export class Timeline {
     this.el.classList.remove('loaded');
     const ctx = this.canvas.getContext('2d');
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    this.loadGaps(1, []);
     this.fill.style.width = '0';
     this.head.style.left = '0';
     this.text.textContent = '';

@@ -3,14 +3,22 @@
 // JPEGs are decoded with createImageBitmap a few frames ahead of the
 // playhead and released behind it, so a long window does not hold every
 // decoded frame in memory (a 640x480 bitmap is 1.2 MB).
+//
+// Spans with no frames are hatched on a strip along the top of the video,
+// and while the playhead is inside one the picture is hatched over with
+// "no data from cam 1.20–1.45 s" (the last frame would otherwise look
+// like live video).
+
+import { gapAt, gapBlocks, gapText } from './gaps.js';
 
 const DECODE_AHEAD = 12;
 const KEEP_BEHIND = 2;
 
 export class VideoView {
   // Appends a canvas for SRC (a decoded ringside.v1.SourceData of kind
-  // VIDEO) to CONTAINER. START_NS is the window start.
-  constructor(container, src, startNs) {
+  // VIDEO) to CONTAINER. START_NS is the window start, DURATION_S its
+  // length; SPANS are SRC's missing spans in seconds (gaps.js).
+  constructor(container, src, startNs, durationS = 0, spans = []) {
     this.frames = [...src.frames].sort((a, b) => a.t_ns - b.t_ns);
     this.times = this.frames.map((f) => (f.t_ns - startNs) / 1e9);
     this.cache = new Map(); // frame index -> {bitmap|null, dead}
@@ -26,6 +34,25 @@ export class VideoView {
     caption.textContent = `${src.source} · ${src.width}×${src.height} · ${src.fps} fps · ${this.frames.length} frames`;
     if (!src.complete) caption.classList.add('incomplete');
     this.box.append(this.canvas, caption);
+
+    this.name = src.source;
+    this.spans = spans;
+    this.gapShown = -1;
+    if (spans.length && durationS > 0) {
+      const strip = document.createElement('div');
+      strip.className = 'gap-strip';
+      gapBlocks(strip, this.name, spans, (el, span) => {
+        el.style.left = `${(span.startS / durationS) * 100}%`;
+        el.style.width = `${((span.endS - span.startS) / durationS) * 100}%`;
+      });
+      this.box.append(strip);
+      this.gapNow = document.createElement('div');
+      this.gapNow.className = 'gap-now';
+      this.gapNow.hidden = true;
+      this.gapNowText = document.createElement('span');
+      this.gapNow.append(this.gapNowText);
+      this.box.insertBefore(this.gapNow, caption);
+    }
     container.append(this.box);
     this.ctx = this.canvas.getContext('2d');
     this.clear();
@@ -57,6 +84,14 @@ export class VideoView {
   // Shows the frame for POS; if it is still decoding, the previous picture
   // stays up and the frame is drawn when its decode finishes.
   render(pos) {
+    if (this.gapNow) {
+      const g = gapAt(this.spans, pos);
+      if (g !== this.gapShown) {
+        this.gapShown = g;
+        this.gapNow.hidden = g < 0;
+        this.gapNowText.textContent = g < 0 ? '' : gapText(this.name, this.spans[g]);
+      }
+    }
     const idx = this.frameAt(pos);
     this.wanted = idx;
     this.prefetch(Math.max(idx, 0));

@@ -4,7 +4,7 @@
 'use strict';
 const h = require('../lib/harness');
 
-h.runTest('redis-outage', { everySeconds: 30, timeBoxSeconds: 120 }, async (stack) => {
+h.runTest('redis-outage', { everySeconds: 5, timeBoxSeconds: 120 }, async (stack) => {
   const r = await stack.reviewer('alice');
   await r.next('welcome');
   const { task } = await r.next('task', 40000);
@@ -32,4 +32,25 @@ h.runTest('redis-outage', { everySeconds: 30, timeBoxSeconds: 120 }, async (stac
   h.assert(ack.msg === 'ack', `acked after recovery (${JSON.stringify(ack.error)})`);
   const labels = await stack.waitForLabels(1);
   h.assertEq(labels.map((l) => l.label.labelId), [labelId], 'stored exactly once');
+
+  // A Redis that accepts but does not answer (stopped): after the reply
+  // timeout the label is refused, never left hanging, and the daemon
+  // reconnects once Redis answers again.
+  const t2 = (await r.next('task', 40000)).task;
+  stack.redis.proc.kill('SIGSTOP');
+  const second = h.labelId();
+  r.submit({ labelId: second, windowId: t2.window.id, classes: ['circle'] });
+  const hung = await r.next(['ack', 'error'], 12000);
+  stack.redis.proc.kill('SIGCONT');
+  h.assertEq([hung.msg, hung.error && hung.error.code], ['error', 'publish_failed'],
+    'no answer from Redis: publish_failed');
+  await h.waitFor('the daemon to reconnect', async () =>
+    /^ringside_redis_connected 1$/m.test((await h.httpGet(`${stack.httpUrl}/metrics`)).body), 10000);
+  r.submit({ labelId: second, windowId: t2.window.id, classes: ['circle'] });
+  const ack2 = await r.next(['ack', 'error']);
+  h.assert(ack2.msg === 'ack', `acked once Redis answers (${JSON.stringify(ack2.error)})`);
+  // The first XADD may have been executed after SIGCONT: consumers dedupe
+  // on label_id, and the daemon never acknowledged it twice.
+  const ids = (await stack.waitForLabels(2)).map((l) => l.label.labelId);
+  h.assert(ids.includes(second), 'the second label is stored');
 });

@@ -122,6 +122,7 @@ function defaultConfig(p, o) {
   const classes = (o.classes || ['none', 'square', 'circle']).join(',');
   return `[daemon]
 listen = 127.0.0.1:${p.http}
+${o.sendQueueBytes ? `send_queue_bytes = ${o.sendQueueBytes}` : ''}
 
 [redis]
 port = ${p.redis}

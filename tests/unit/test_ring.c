@@ -407,6 +407,36 @@ static void test_late_drop(void **state)
 	assert_all_freed();
 }
 
+/* Bounds against bad timestamps: more than 1 s behind the newest is late
+ * however long the ring keeps; more than 10 s ahead of the wall clock is
+ * refused without touching what is held. */
+static void test_reorder_and_future(void **state)
+{
+	const gint64 s = 1000LL * 1000 * 1000;
+	gint64 now = g_get_real_time() * 1000;
+	struct ring_stats st;
+	ring *r = mk_ring(30 * s, 1 << 20, 64);
+
+	ring_push(r, mk(now - 5 * s, 0, 8, 0));
+	ring_push(r, mk(now, 0, 8, 0));
+	ring_push(r, mk(now - s + 1, 0, 8, 0)); /* within the reorder window */
+	ring_push(r, mk(now - 2 * s, 0, 8, 0)); /* too far behind the newest */
+	ring_get_stats(r, &st);
+	assert_int_equal(st.pushed, 3);
+	assert_int_equal(st.late_dropped, 1);
+
+	ring_push(r, mk(now + 365 * 24 * 3600 * s, 0, 8, 0));
+	ring_push(r, mk(now + 11 * s, 0, 8, 0));
+	ring_push(r, mk(now + 5 * s, 0, 8, 0)); /* clocks a little ahead are fine */
+	ring_get_stats(r, &st);
+	assert_int_equal(st.future_dropped, 2);
+	assert_int_equal(st.samples, 4);
+	assert_int_equal(st.oldest_ns, now - 5 * s);
+	assert_int_equal(st.aged_out, 0);
+	ring_free(r);
+	assert_all_freed();
+}
+
 static void test_high_water(void **state)
 {
 	static const struct {
@@ -558,6 +588,7 @@ int main(void)
 	        cmocka_unit_test_setup(test_evict_oversized, reset_live),
 	        cmocka_unit_test_setup(test_out_of_order, reset_live),
 	        cmocka_unit_test_setup(test_late_drop, reset_live),
+	        cmocka_unit_test_setup(test_reorder_and_future, reset_live),
 	        cmocka_unit_test_setup(test_high_water, reset_live),
 	        cmocka_unit_test_setup(test_threaded_stress, reset_live),
 	};

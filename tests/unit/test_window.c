@@ -1,15 +1,20 @@
 /* Unit tests for streams/window.c: when windows are cut, what they hold,
- * lateness, skipping, and periods shorter or longer than windows. */
+ * lateness, skipping, periods shorter or longer than windows, and each
+ * source's gaps and coverage. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <math.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "streams/window.h"
 
 #define N_SOURCES 3
+
+/* Doubles within EPS (cmocka's assert_float_equal works in float). */
+#define assert_near(a, b, eps) assert_true(fabs((double)(a) - (double)(b)) <= (eps))
 
 /* How each test source produces samples: t = first + k * step, each
  * covering dur (video frames, audio chunks, zero-length sensor readings). */
@@ -200,6 +205,13 @@ static void test_cut_after_lateness(void **state)
 	assert_true(w->sources[1].samples->len > 0);
 	for (int i = 0; i < N_SOURCES; i++)
 		assert_contents(fx, w, i);
+	/* its last chunk ends at 1300: a trailing gap up to the end */
+	assert_int_equal(w->sources[1].gaps->len, 1);
+	assert_int_equal(g_array_index(w->sources[1].gaps, struct rs_gap, 0).start_ns, 1300);
+	assert_int_equal(g_array_index(w->sources[1].gaps, struct rs_gap, 0).end_ns, 1400);
+	assert_near(w->sources[1].coverage, 0.75, 1e-9);
+	assert_int_equal(w->sources[0].gaps->len, 0);
+	assert_near(w->sources[0].coverage, 1.0, 1e-9);
 
 	/* next window: nothing from mic at all */
 	assert_int_equal(cutter_poll(c, 2600), 1);
@@ -207,6 +219,11 @@ static void test_cut_after_lateness(void **state)
 	assert_string_equal(w->id, "g:2000");
 	assert_false(w->sources[1].complete);
 	assert_int_equal(w->sources[1].samples->len, 0);
+	/* the whole window is one gap */
+	assert_int_equal(w->sources[1].gaps->len, 1);
+	assert_int_equal(g_array_index(w->sources[1].gaps, struct rs_gap, 0).start_ns, 2000);
+	assert_int_equal(g_array_index(w->sources[1].gaps, struct rs_gap, 0).end_ns, 2400);
+	assert_near(w->sources[1].coverage, 0.0, 1e-9);
 	cutter_free(c);
 }
 
@@ -322,6 +339,315 @@ static void test_skipped(void **state)
 	cutter_free(c);
 }
 
+/* Contiguous sources, as the cutter leaves them: no gap, full coverage. */
+static void test_gaps_contiguous(void **state)
+{
+	struct fixture *fx = *state;
+	cutter *c = cutter_new(&fx->group, fx->rings, 0, on_window, fx);
+
+	feed_all(fx, 2400);
+	assert_int_equal(cutter_poll(c, 2400), 2);
+	for (guint j = 0; j < fx->cut->len; j++) {
+		for (int i = 0; i < N_SOURCES; i++) {
+			const struct rs_window_source *ws = &cut_at(fx, j)->sources[i];
+
+			assert_non_null(ws->gaps);
+			assert_int_equal(ws->gaps->len, 0);
+			assert_near(ws->coverage, 1.0, 1e-12);
+		}
+	}
+	cutter_free(c);
+}
+
+#define MS 1000000LL
+
+/* Samples of a gap case: up to three runs of COUNT samples at
+ * FIRST + k * STEP, each covering DUR. */
+struct run {
+	gint64 first, step;
+	guint count;
+	gint64 dur;
+};
+
+static const struct gap_case {
+	const char *name;
+	enum rs_kind kind;
+	gboolean complete;
+	gint64 start, end;
+	struct run runs[3];
+	guint n_gaps;
+	struct rs_gap gaps[4];
+	double coverage;
+} gap_cases[] = {
+        /* audio: 20 ms chunks */
+        {"audio contiguous",
+         RS_KIND_AUDIO,
+         TRUE,
+         0,
+         400 * MS,
+         {{0, 20 * MS, 20, 20 * MS}},
+         0,
+         {{0}},
+         1.0},
+        {"audio chunk before the start",
+         RS_KIND_AUDIO,
+         TRUE,
+         10 * MS,
+         400 * MS,
+         {{0, 20 * MS, 20, 20 * MS}},
+         0,
+         {{0}},
+         1.0},
+        {"audio hole in the middle",
+         RS_KIND_AUDIO,
+         TRUE,
+         0,
+         400 * MS,
+         {{0, 20 * MS, 8, 20 * MS}, {240 * MS, 20 * MS, 8, 20 * MS}},
+         1,
+         {{160 * MS, 240 * MS}},
+         0.8},
+        {"audio jitter within half a chunk",
+         RS_KIND_AUDIO,
+         TRUE,
+         0,
+         100 * MS,
+         {{0, 20 * MS, 2, 20 * MS}, {49 * MS, 20 * MS, 3, 20 * MS}},
+         0,
+         {{0}},
+         1.0},
+        {"audio jitter over half a chunk",
+         RS_KIND_AUDIO,
+         TRUE,
+         0,
+         100 * MS,
+         {{0, 20 * MS, 2, 20 * MS}, {51 * MS, 20 * MS, 3, 20 * MS}},
+         1,
+         {{40 * MS, 51 * MS}},
+         0.89},
+        {"audio starts late",
+         RS_KIND_AUDIO,
+         TRUE,
+         0,
+         400 * MS,
+         {{100 * MS, 20 * MS, 15, 20 * MS}},
+         1,
+         {{0, 100 * MS}},
+         0.75},
+        {"audio stalled, incomplete",
+         RS_KIND_AUDIO,
+         FALSE,
+         0,
+         400 * MS,
+         {{0, 20 * MS, 12, 20 * MS}},
+         1,
+         {{240 * MS, 400 * MS}},
+         0.6},
+        {"incomplete: trailing gap however short",
+         RS_KIND_AUDIO,
+         FALSE,
+         0,
+         400 * MS,
+         {{0, 20 * MS, 19, 20 * MS}, {380 * MS, 15 * MS, 1, 15 * MS}},
+         1,
+         {{395 * MS, 400 * MS}},
+         0.9875},
+        {"audio nothing at all", RS_KIND_AUDIO, FALSE, 0, 400 * MS, {{0}}, 1, {{0, 400 * MS}}, 0.0},
+        /* video: 10 fps, a frame shown from before the start */
+        {"video contiguous",
+         RS_KIND_VIDEO,
+         TRUE,
+         1000 * MS,
+         2000 * MS,
+         {{950 * MS, 100 * MS, 11, 100 * MS}},
+         0,
+         {{0}},
+         1.0},
+        {"video two frames lost",
+         RS_KIND_VIDEO,
+         TRUE,
+         1000 * MS,
+         2000 * MS,
+         {{950 * MS, 100 * MS, 4, 100 * MS}, {1550 * MS, 100 * MS, 5, 100 * MS}},
+         1,
+         {{1350 * MS, 1550 * MS}},
+         0.8},
+        {"video one frame lost twice",
+         RS_KIND_VIDEO,
+         TRUE,
+         0,
+         1000 * MS,
+         {{0, 100 * MS, 3, 100 * MS},
+          {400 * MS, 100 * MS, 3, 100 * MS},
+          {800 * MS, 100 * MS, 2, 100 * MS}},
+         2,
+         {{300 * MS, 400 * MS}, {700 * MS, 800 * MS}},
+         0.8},
+        /* sensors: 200 Hz, threshold max(15 ms, 20 ms) */
+        {"sensor regular",
+         RS_KIND_SENSOR,
+         TRUE,
+         0,
+         1000 * MS,
+         {{0, 5 * MS, 200, 0}},
+         0,
+         {{0}},
+         1.0},
+        {"sensor paused 0.5 s",
+         RS_KIND_SENSOR,
+         TRUE,
+         0,
+         1000 * MS,
+         {{0, 5 * MS, 61, 0}, {800 * MS, 5 * MS, 40, 0}},
+         1,
+         {{300 * MS, 800 * MS}},
+         0.5},
+        {"sensor stretch of 20 ms is no gap",
+         RS_KIND_SENSOR,
+         TRUE,
+         0,
+         1000 * MS,
+         {{0, 5 * MS, 61, 0}, {320 * MS, 5 * MS, 136, 0}},
+         0,
+         {{0}},
+         1.0},
+        {"sensor stretch of 21 ms is a gap",
+         RS_KIND_SENSOR,
+         TRUE,
+         0,
+         1000 * MS,
+         {{0, 5 * MS, 61, 0}, {321 * MS, 5 * MS, 136, 0}},
+         1,
+         {{300 * MS, 321 * MS}},
+         0.979},
+        {"sensor starts late",
+         RS_KIND_SENSOR,
+         TRUE,
+         0,
+         1000 * MS,
+         {{100 * MS, 5 * MS, 180, 0}},
+         1,
+         {{0, 100 * MS}},
+         0.9},
+        {"sensor stalled, incomplete",
+         RS_KIND_SENSOR,
+         FALSE,
+         0,
+         1000 * MS,
+         {{0, 5 * MS, 121, 0}},
+         1,
+         {{600 * MS, 1000 * MS}},
+         0.6},
+        /* 10 Hz: threshold 3 x 100 ms = 300 ms */
+        {"sensor 10 Hz, 250 ms is no gap",
+         RS_KIND_SENSOR,
+         TRUE,
+         0,
+         2000 * MS,
+         {{0, 100 * MS, 6, 0}, {750 * MS, 100 * MS, 13, 0}},
+         0,
+         {{0}},
+         1.0},
+        {"sensor 10 Hz, 400 ms is a gap",
+         RS_KIND_SENSOR,
+         TRUE,
+         0,
+         2000 * MS,
+         {{0, 100 * MS, 6, 0}, {900 * MS, 100 * MS, 11, 0}},
+         1,
+         {{500 * MS, 900 * MS}},
+         0.8},
+        {"sensor one reading",
+         RS_KIND_SENSOR,
+         TRUE,
+         0,
+         1000 * MS,
+         {{500 * MS, 0, 1, 0}},
+         2,
+         {{0, 500 * MS}, {500 * MS, 1000 * MS}},
+         0.0},
+        {"sensor nothing at all",
+         RS_KIND_SENSOR,
+         FALSE,
+         0,
+         1000 * MS,
+         {{0}},
+         1,
+         {{0, 1000 * MS}},
+         0.0},
+};
+
+/* A window source for CASE: its samples, its conf's kind, its flag. */
+static struct rs_window_source gap_case_source(const struct gap_case *gc,
+                                               struct rs_source_conf *conf)
+{
+	struct rs_window_source ws = {.conf = conf, .complete = gc->complete};
+
+	conf->name = (char *)"s";
+	conf->kind = gc->kind;
+	ws.samples = g_ptr_array_new_with_free_func((GDestroyNotify)rs_sample_unref);
+	for (guint r = 0; r < G_N_ELEMENTS(gc->runs); r++) {
+		for (guint k = 0; k < gc->runs[r].count; k++) {
+			gint64 t = gc->runs[r].first + (gint64)k * gc->runs[r].step;
+
+			g_ptr_array_add(ws.samples, rs_sample_new(t, gc->runs[r].dur, NULL));
+		}
+	}
+	return ws;
+}
+
+static void test_gaps_table(void **state)
+{
+	for (gsize ci = 0; ci < G_N_ELEMENTS(gap_cases); ci++) {
+		const struct gap_case *gc = &gap_cases[ci];
+		struct rs_source_conf conf = {0};
+		struct rs_window_source ws = gap_case_source(gc, &conf);
+
+		print_message("  %s\n", gc->name);
+		rs_window_source_gaps(&ws, gc->start, gc->end);
+		assert_non_null(ws.gaps);
+		assert_int_equal(ws.gaps->len, gc->n_gaps);
+		for (guint k = 0; k < gc->n_gaps; k++) {
+			const struct rs_gap *g = &g_array_index(ws.gaps, struct rs_gap, k);
+
+			assert_int_equal(g->start_ns, gc->gaps[k].start_ns);
+			assert_int_equal(g->end_ns, gc->gaps[k].end_ns);
+		}
+		assert_near(ws.coverage, gc->coverage, 1e-9);
+		/* computing again replaces, not appends */
+		rs_window_source_gaps(&ws, gc->start, gc->end);
+		assert_int_equal(ws.gaps->len, gc->n_gaps);
+		g_array_unref(ws.gaps);
+		g_ptr_array_unref(ws.samples);
+	}
+}
+
+/* More holes than RS_WINDOW_MAX_GAPS: the rest are merged into the last
+ * gap recorded, and coverage still counts only what is missing. */
+static void test_gaps_capped(void **state)
+{
+	const guint holes = RS_WINDOW_MAX_GAPS + 44;
+	struct rs_source_conf conf = {.name = (char *)"mic", .kind = RS_KIND_AUDIO};
+	struct rs_window_source ws = {.conf = &conf, .complete = TRUE};
+	const struct rs_gap *last;
+
+	/* chunk, hole, chunk, hole, ...: 40 ns chunks every 100 ns */
+	ws.samples = g_ptr_array_new_with_free_func((GDestroyNotify)rs_sample_unref);
+	for (guint k = 0; k <= holes; k++)
+		g_ptr_array_add(ws.samples, rs_sample_new((gint64)k * 100, 40, NULL));
+	rs_window_source_gaps(&ws, 0, (gint64)holes * 100 + 40);
+
+	assert_int_equal(ws.gaps->len, RS_WINDOW_MAX_GAPS);
+	assert_int_equal(g_array_index(ws.gaps, struct rs_gap, 0).start_ns, 40);
+	assert_int_equal(g_array_index(ws.gaps, struct rs_gap, 0).end_ns, 100);
+	last = &g_array_index(ws.gaps, struct rs_gap, RS_WINDOW_MAX_GAPS - 1);
+	assert_int_equal(last->start_ns, (gint64)(RS_WINDOW_MAX_GAPS - 1) * 100 + 40);
+	assert_int_equal(last->end_ns, (gint64)holes * 100);
+	assert_near(ws.coverage, 1.0 - (holes * 60.0) / (holes * 100.0 + 40), 1e-9);
+	g_array_unref(ws.gaps);
+	g_ptr_array_unref(ws.samples);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -331,6 +657,9 @@ int main(void)
 	        cmocka_unit_test(test_periods),
 	        cmocka_unit_test_setup_teardown(test_overlap_shares_samples, fx_setup, fx_teardown),
 	        cmocka_unit_test_setup_teardown(test_skipped, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_gaps_contiguous, fx_setup, fx_teardown),
+	        cmocka_unit_test(test_gaps_table),
+	        cmocka_unit_test(test_gaps_capped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
