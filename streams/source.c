@@ -1,5 +1,5 @@
 /* Sources: dispatch on the configured kind (source_gst.c for video and
- * audio, source_sensor.c for UDP sensors) and what every kind shares.
+ * audio, source_sensor.c for UDP and TCP sensors) and what every kind shares.
  *
  * Metrics (source_metrics_append; counters unless marked gauge), every line
  * labelled {source="NAME"}:
@@ -20,12 +20,34 @@
  *   ringside_source_capture_delay_seconds  gauge: arrival minus capture time of
  *                                        the last sample
  *   ringside_source_backoff_seconds      gauge: delay before the next restart
- * sensor:
+ *   ringside_source_clock                gauge: 1, labelled clock="rtcp" (the
+ *                                        sender's RTCP reports) or "pipeline"
+ *                                        (base + running time): the one in use
+ *   ringside_source_clock_offset_seconds gauge: sender reference minus pipeline
+ *                                        time of the last buffer carrying one
+ *                                        (absent until one is seen in the run)
+ * sensor (a "datagram" is also a TCP frame):
  *   ringside_sensor_datagrams_total      datagrams received
  *   ringside_sensor_bad_datagrams_total  datagrams refused (see sensor.h)
  *   ringside_sensor_lost_datagrams_total datagrams missing by seq; also
  *                                        labelled device="..." (16 devices
  *                                        at most, then device="(other)")
+ * sensor, clock = estimate (see sensor_clock.h):
+ *   ringside_sensor_clock_offset_seconds gauge, per device (16 at most):
+ *                                        timeline minus device clock at its
+ *                                        newest reading
+ *   ringside_sensor_clock_drift_ppm      gauge, per device: > 0 runs fast
+ *   ringside_sensor_clock_resets_total   estimates restarted (clock jumps) or
+ *                                        refitted (the delays' floor stepped)
+ *   ringside_sensor_clock_dropped_total  batches whose times could not be
+ *                                        mapped (too many devices, a jump
+ *                                        ahead not yet confirmed)
+ * sensor, transport = tcp:
+ *   ringside_sensor_connections          gauge: open connections (64 at most)
+ *   ringside_sensor_connections_total    connections accepted
+ *   ringside_sensor_connections_refused_total  refused: 64 open, none idle
+ *   ringside_sensor_framing_errors_total connections closed for breaking the
+ *                                        framing
  */
 #include "streams/source_internal.h"
 

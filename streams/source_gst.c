@@ -14,7 +14,26 @@
  * sinks with sync=TRUE) until the wall clock catches up: the stall watch
  * restarts such a pipeline after STALL_US, and the new run has a fresh
  * base time. Audio chunking re-anchors on any jump over AUDIO_RESYNC_NS.
+ *
+ * Sender clocks (clock = auto): network inputs are stamped by the pipeline
+ * when they arrive, which is late by the sender's encoding and the path.
+ * When buffers carry a GstReferenceTimestampMeta of `timestamp/x-ntp`
+ * (rtpbin/rtspsrc with add-reference-timestamp-meta, from RTCP sender
+ * reports), that reference is the capture time. Decoders and converters
+ * often drop the meta, so it is read at the sink pad of the first element
+ * appended here (CONVERT_NAME): the offset reference - pipeline time of
+ * that buffer is kept, and at appsink capture time = pipeline time +
+ * offset (PTS survives conversion; frames are thinned, never re-timed).
+ * Offsets beyond REF_MAX_OFFSET_NS are refused (a sender clock that is not
+ * synchronized, or one reporting UNIX time as NTP); after REF_TIMEOUT_NS
+ * without a meta the pipeline clock takes over again. Each change of the
+ * clock in use is logged once. Whether a sender's reports carry capture or
+ * send time is the sender's choice (GStreamer's rtpbin sends send time
+ * unless rtcp-sync-send-time=false; cameras normally send capture time);
+ * offset_ms covers what is left.
  */
+#include <string.h>
+
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
 
@@ -37,10 +56,35 @@
 #define AUDIO_RESYNC_NS (10 * GST_MSECOND)
 #define SINK_NAME "ringside_sink"
 #define JPEG_NAME "ringside_jpeg"
+#define CONVERT_NAME "ringside_convert"
+#define URI_NAME "ringside_uri"
+/* rtspsrc for uri=rtsp://: jitterbuffer latency (its default is 2000 ms). */
+#define RTSP_LATENCY_MS 200
+/* NTP counts from 1900, UNIX from 1970. */
+#define NTP_UNIX_OFFSET_NS (G_GINT64_CONSTANT(2208988800) * GST_SECOND)
+/* Sender references older than this (in pipeline time) are not used. */
+#define REF_TIMEOUT_NS (5 * GST_SECOND)
+/* A reference this far from the pipeline clock is not believed. */
+#define REF_MAX_OFFSET_NS (10 * GST_SECOND)
 
 enum fail_kind {
 	FAIL_ERROR,
 	FAIL_EOS,
+};
+
+/* The clock capture times come from. */
+enum src_clock {
+	SRC_CLOCK_NONE = 0, /* no sample yet */
+	SRC_CLOCK_RTCP,     /* the sender's reference timestamps */
+	SRC_CLOCK_PIPELINE, /* base time + running time */
+};
+
+/* Why the pipeline clock is in use (for the log line). */
+enum ref_state {
+	REF_NONE = 0, /* no sender reports seen in this run */
+	REF_OK,       /* ref_offset_ns is current */
+	REF_STALE,    /* none for REF_TIMEOUT_NS */
+	REF_BAD,      /* the last one was beyond REF_MAX_OFFSET_NS */
 };
 
 /* One of these per video or audio source. Fields without a note are used
@@ -65,14 +109,20 @@ struct gst_src {
 	GMutex lock;
 	gboolean accept; /* pushes allowed; cleared before a pipeline stops */
 	gboolean have_prev;
-	gint64 prev_t_ns;     /* video: previous frame's capture time */
-	gboolean thin_have;   /* video, encoder's streaming thread only: */
-	gint64 thin_next;     /* PTS the next kept frame is due at */
-	GByteArray *chunk;    /* audio: the chunk being filled */
-	guint chunk_samples;  /* audio: samples per chunk */
-	gboolean have_anchor; /* audio: anchor_ns is set */
-	gint64 anchor_ns;     /* audio: capture time of the anchor's first sample */
-	guint64 anchor_n;     /* audio: samples pushed since the anchor */
+	gint64 prev_t_ns;          /* video: previous frame's capture time */
+	gboolean thin_have;        /* video, encoder's streaming thread only: */
+	gint64 thin_next;          /* PTS the next kept frame is due at */
+	GByteArray *chunk;         /* audio: the chunk being filled */
+	guint chunk_samples;       /* audio: samples per chunk */
+	gboolean have_anchor;      /* audio: anchor_ns is set */
+	gint64 anchor_ns;          /* audio: capture time of the anchor's first sample */
+	guint64 anchor_n;          /* audio: samples pushed since the anchor */
+	enum ref_state ref;        /* sender reference, from the convert probe: */
+	gint64 ref_offset_ns;      /* reference - pipeline time of the last one */
+	gint64 ref_pt_ns;          /* pipeline time of the buffer it came with */
+	enum src_clock clock_used; /* this run's, from the last sample */
+	int logged;                /* what was last logged (clock_pick's key), across runs */
+	GstCaps *ntp_caps;         /* timestamp/x-ntp; immutable */
 
 	/* atomic: written by streaming threads */
 	atomic_int_least64_t last_sample_us; /* monotonic arrival of the last sample */
@@ -81,6 +131,10 @@ struct gst_src {
 	atomic_uint_least64_t discont;
 	atomic_uint_least64_t eos;
 	atomic_uint_least64_t restarts;
+	atomic_int clock_active;        /* enum src_clock, for the metrics */
+	atomic_int offset_known;        /* ref_offset_ns was set in this run */
+	atomic_int_least64_t offset_ns; /* copy of ref_offset_ns */
+	atomic_int rtp_seen;            /* an RTP receiver is in the pipeline */
 };
 
 static void gst_src_fail(struct gst_src *g, enum fail_kind kind, const char *what);
@@ -107,18 +161,19 @@ static char *describe(const struct rs_source_conf *conf)
 	if (conf->pipeline) {
 		g_string_append(d, conf->pipeline);
 	} else {
-		g_string_append(d, "uridecodebin uri=");
+		g_string_append(d, "uridecodebin name=" URI_NAME " uri=");
 		append_quoted(d, conf->uri ? conf->uri : "");
 	}
 	if (conf->kind == RS_KIND_VIDEO)
 		g_string_append_printf(d,
-		                       " ! videoconvert ! videoscale"
+		                       " ! videoconvert name=" CONVERT_NAME " ! videoscale"
 		                       " ! video/x-raw,width=%u,height=%u"
-		                       " ! jpegenc name=" JPEG_NAME " quality=%u ! appsink name=" SINK_NAME,
+		                       " ! jpegenc name=" JPEG_NAME
+		                       " quality=%u ! appsink name=" SINK_NAME,
 		                       conf->width, conf->height, conf->jpeg_quality);
 	else
 		g_string_append_printf(d,
-		                       " ! audioconvert ! audioresample"
+		                       " ! audioconvert name=" CONVERT_NAME " ! audioresample"
 		                       " ! audio/x-raw,format=S16LE,channels=1,rate=%u"
 		                       " ! appsink name=" SINK_NAME,
 		                       conf->sample_rate);
@@ -199,10 +254,162 @@ static void take_audio(struct gst_src *g, const guint8 *data, gsize len, gint64 
 	}
 }
 
+/* Pipeline time (base time + running time) of BUF's PTS on PAD's segment,
+ * or -1. Cost: one sticky event lookup. */
+static gint64 pad_pipeline_time(GstPad *pad, GstBuffer *buf)
+{
+	g_autoptr(GstEvent) ev = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
+	g_autoptr(GstElement) parent = gst_pad_get_parent_element(pad);
+	const GstSegment *seg = NULL;
+	guint64 rt;
+
+	if (!ev || !parent || !GST_BUFFER_PTS_IS_VALID(buf))
+		return -1;
+	gst_event_parse_segment(ev, &seg);
+	if (seg->format != GST_FORMAT_TIME)
+		return -1;
+	rt = gst_segment_to_running_time(seg, GST_FORMAT_TIME, GST_BUFFER_PTS(buf));
+	if (!GST_CLOCK_TIME_IS_VALID(rt))
+		return -1;
+	return (gint64)(gst_element_get_base_time(parent) + rt);
+}
+
+/* Buffer probe on the sink pad of CONVERT_NAME (clock = auto), on the
+ * streaming thread: a buffer carrying a timestamp/x-ntp reference updates
+ * the offset reference - pipeline time, or marks the reference as bad
+ * when it is further than REF_MAX_OFFSET_NS from the pipeline clock.
+ * Cost: a meta lookup per buffer, a lock when one is found. */
+static GstPadProbeReturn ref_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user)
+{
+	struct gst_src *g = user;
+	GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
+	GstReferenceTimestampMeta *meta;
+	gint64 pt, offset;
+
+	if (!buf)
+		return GST_PAD_PROBE_OK;
+	meta = gst_buffer_get_reference_timestamp_meta(buf, g->ntp_caps);
+	if (!meta || !GST_CLOCK_TIME_IS_VALID(meta->timestamp))
+		return GST_PAD_PROBE_OK;
+	pt = pad_pipeline_time(pad, buf);
+	if (pt < 0)
+		return GST_PAD_PROBE_OK;
+	offset = (gint64)meta->timestamp - NTP_UNIX_OFFSET_NS - pt;
+
+	g_mutex_lock(&g->lock);
+	g->ref_offset_ns = offset;
+	g->ref_pt_ns = pt;
+	g->ref = offset > REF_MAX_OFFSET_NS || offset < -REF_MAX_OFFSET_NS ? REF_BAD : REF_OK;
+	atomic_store(&g->offset_ns, offset);
+	atomic_store(&g->offset_known, 1);
+	g_mutex_unlock(&g->lock);
+	return GST_PAD_PROBE_OK;
+}
+
+/* Under g->lock: the capture time of a sample at pipeline time PT (without
+ * offset_ms), choosing the clock: the sender's reference when a fresh one
+ * is known, else PT. A change of clock drops the audio anchor and the
+ * previous frame time. Sets
+ * *CHANGED when the clock, or why the pipeline clock is used, differs
+ * from what was last logged (the caller logs it after unlocking, with
+ * clock_log). */
+static gint64 clock_pick(struct gst_src *g, gint64 pt, gboolean *changed)
+{
+	enum src_clock c = SRC_CLOCK_PIPELINE;
+	int key;
+
+	if (g->ref == REF_OK && pt - g->ref_pt_ns > REF_TIMEOUT_NS)
+		g->ref = REF_STALE;
+	if (g->src->conf.clock == RS_CLOCK_AUTO && g->ref == REF_OK)
+		c = SRC_CLOCK_RTCP;
+	/* Audio chunks are timed from their anchor: a new clock needs a new
+	 * anchor even when the step is smaller than AUDIO_RESYNC_NS. The step
+	 * is no gap in the video either. */
+	if (c != g->clock_used) {
+		g->have_anchor = FALSE;
+		g->have_prev = FALSE;
+	}
+	g->clock_used = c;
+	atomic_store(&g->clock_active, c);
+	key = c == SRC_CLOCK_RTCP ? -1 : 1 + (int)g->ref;
+	*changed = key != g->logged;
+	g->logged = key;
+	return c == SRC_CLOCK_RTCP ? pt + g->ref_offset_ns : pt;
+}
+
+/* Logs the clock now in use, once per change (see clock_pick). REF and
+ * OFFSET_NS are the reference state and offset when it changed. */
+static void clock_log(struct gst_src *g, enum src_clock c, enum ref_state ref, gint64 offset_ns)
+{
+	const char *name = g->src->conf.name;
+
+	if (c == SRC_CLOCK_RTCP)
+		g_message("source %s: capture times from RTCP sender reports "
+		          "(offset to arrival %.1f ms)",
+		          name, (double)offset_ns / GST_MSECOND);
+	else if (g->src->conf.clock == RS_CLOCK_PIPELINE)
+		g_message("source %s: capture times from the pipeline clock (clock = pipeline)",
+		          name);
+	else if (ref == REF_STALE)
+		g_message("source %s: capture times from the pipeline clock "
+		          "(arrival time; no sender reports for %.0f s)",
+		          name, (double)REF_TIMEOUT_NS / GST_SECOND);
+	else if (ref == REF_BAD)
+		g_message("source %s: capture times from the pipeline clock "
+		          "(arrival time; sender reports %.1f s away, not believed)",
+		          name, (double)offset_ns / GST_SECOND);
+	else if (atomic_load(&g->rtp_seen))
+		g_message("source %s: capture times from the pipeline clock "
+		          "(arrival time; no sender reports)",
+		          name);
+	else
+		g_message("source %s: capture times from the pipeline clock (no sender reports)",
+		          name);
+}
+
+/* Turns on reference timestamps from RTCP sender reports on ELEMENT when
+ * it can make them (rtspsrc, rtpbin, rtpjitterbuffer), and notes that the
+ * pipeline receives RTP (so its pipeline clock is arrival time). */
+static void enable_reference_meta(struct gst_src *g, GstElement *element)
+{
+	if (!g_object_class_find_property(G_OBJECT_GET_CLASS(element),
+	                                  "add-reference-timestamp-meta"))
+		return;
+	g_object_set(element, "add-reference-timestamp-meta", TRUE, NULL);
+	atomic_store(&g->rtp_seen, 1);
+}
+
+static void enable_reference_meta_item(const GValue *item, gpointer user)
+{
+	enable_reference_meta(user, g_value_get_object(item));
+}
+
+/* deep-element-added on the pipeline (clock = auto), on whichever thread
+ * adds the element: rtspsrc, rtpbin and rtpjitterbuffer made at run time
+ * (by uridecodebin, rtspsrc, sdpdemux) get reference timestamps. */
+static void on_deep_element_added(GstBin *bin, GstBin *sub, GstElement *element, gpointer user)
+{
+	enable_reference_meta(user, element);
+}
+
+/* uridecodebin source-setup: an rtspsrc gets RTSP_LATENCY_MS of
+ * jitterbuffer latency (its default is 2 s) and, for clock = auto,
+ * reference timestamps. */
+static void on_source_setup(GstElement *uridecodebin, GstElement *element, gpointer user)
+{
+	struct gst_src *g = user;
+	GstElementFactory *f = gst_element_get_factory(element);
+
+	if (f && !strcmp(GST_OBJECT_NAME(f), "rtspsrc"))
+		g_object_set(element, "latency", (guint)RTSP_LATENCY_MS, NULL);
+	if (g->src->conf.clock == RS_CLOCK_AUTO)
+		enable_reference_meta(g, element);
+}
+
 /* appsink new-sample, on the streaming thread: computes the capture time
- * (base_time + running_time(PTS) + offset) and hands the buffer to the
- * video or audio path. Buffers without a time are skipped. Cost: one copy
- * of the payload. */
+ * (the sender's reference or base_time + running_time(PTS), plus offset)
+ * and hands the buffer to the video or audio path. Buffers without a time
+ * are skipped. Cost: one copy of the payload. */
 static GstFlowReturn on_new_sample(GstAppSink *sink, gpointer user)
 {
 	struct gst_src *g = user;
@@ -210,7 +417,11 @@ static GstFlowReturn on_new_sample(GstAppSink *sink, gpointer user)
 	GstBuffer *buf;
 	const GstSegment *seg;
 	guint64 rt;
-	gint64 t_ns, now_ns;
+	gint64 pt, t_ns, now_ns;
+	gboolean changed = FALSE;
+	enum src_clock c = SRC_CLOCK_NONE;
+	enum ref_state ref = REF_NONE;
+	gint64 ref_offset = 0;
 
 	if (!sample)
 		return GST_FLOW_OK;
@@ -221,12 +432,16 @@ static GstFlowReturn on_new_sample(GstAppSink *sink, gpointer user)
 	rt = gst_segment_to_running_time(seg, GST_FORMAT_TIME, GST_BUFFER_PTS(buf));
 	if (!GST_CLOCK_TIME_IS_VALID(rt))
 		goto out;
-	t_ns = (gint64)(gst_element_get_base_time(GST_ELEMENT(sink)) + rt) + g->src->conf.offset_ns;
+	pt = (gint64)(gst_element_get_base_time(GST_ELEMENT(sink)) + rt);
 	now_ns = g_get_real_time() * 1000;
-	atomic_store(&g->delay_ns, now_ns - t_ns);
-	atomic_store(&g->last_sample_us, g_get_monotonic_time());
 
 	g_mutex_lock(&g->lock);
+	t_ns = clock_pick(g, pt, &changed) + g->src->conf.offset_ns;
+	c = g->clock_used;
+	ref = g->ref;
+	ref_offset = g->ref_offset_ns;
+	atomic_store(&g->delay_ns, now_ns - t_ns);
+	atomic_store(&g->last_sample_us, g_get_monotonic_time());
 	if (g->accept) {
 		if (g->src->conf.kind == RS_KIND_VIDEO) {
 			take_video(g, buf, t_ns);
@@ -240,6 +455,8 @@ static GstFlowReturn on_new_sample(GstAppSink *sink, gpointer user)
 		}
 	}
 	g_mutex_unlock(&g->lock);
+	if (changed)
+		clock_log(g, c, ref, ref_offset);
 out:
 	gst_sample_unref(sample);
 	return GST_FLOW_OK;
@@ -271,8 +488,11 @@ static GstPadProbeReturn thin_frames(GstPad *pad, GstPadProbeInfo *info, gpointe
 }
 
 /* Parses the description into a pipeline on the realtime clock with the
- * appsink configured. Returns a new pipeline (NULL state) or NULL with ERR
- * naming the source. Cost: creates every element. */
+ * appsink configured, the frame thinning probe (video) and, for clock =
+ * auto, the reference probe with reference timestamps turned on for every
+ * element that can make them, now and as they are added. A uridecodebin
+ * gets its rtspsrc set up (on_source_setup). Returns a new pipeline (NULL
+ * state) or NULL with ERR naming the source. Cost: creates every element. */
 static GstElement *pipeline_build(struct gst_src *g, GError **err)
 {
 	static const GstAppSinkCallbacks callbacks = {.new_sample = on_new_sample};
@@ -280,6 +500,7 @@ static GstElement *pipeline_build(struct gst_src *g, GError **err)
 	GError *perr = NULL;
 	GstElement *p = NULL;
 	GstElement *sink = NULL;
+	GstElement *uri = NULL;
 	GstElement *ret = NULL;
 
 	p = gst_parse_launch_full(g->description, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &perr);
@@ -308,6 +529,23 @@ static GstElement *pipeline_build(struct gst_src *g, GError **err)
 	gst_base_sink_set_sync(GST_BASE_SINK(sink), TRUE);
 	gst_app_sink_set_callbacks(GST_APP_SINK(sink), (GstAppSinkCallbacks *)&callbacks, g, NULL);
 	gst_pipeline_use_clock(GST_PIPELINE(p), g->clock);
+	uri = gst_bin_get_by_name(GST_BIN(p), URI_NAME);
+	if (uri)
+		g_signal_connect(uri, "source-setup", G_CALLBACK(on_source_setup), g);
+	if (c->clock == RS_CLOCK_AUTO) {
+		g_autoptr(GstElement) convert = gst_bin_get_by_name(GST_BIN(p), CONVERT_NAME);
+		g_autoptr(GstPad) pad =
+		        convert ? gst_element_get_static_pad(convert, "sink") : NULL;
+		GstIterator *it = gst_bin_iterate_recurse(GST_BIN(p));
+
+		while (gst_iterator_foreach(it, enable_reference_meta_item, g) ==
+		       GST_ITERATOR_RESYNC)
+			gst_iterator_resync(it);
+		gst_iterator_free(it);
+		g_signal_connect(p, "deep-element-added", G_CALLBACK(on_deep_element_added), g);
+		if (pad)
+			gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, ref_probe, g, NULL);
+	}
 	if (c->kind == RS_KIND_VIDEO) {
 		GstElement *jpeg = gst_bin_get_by_name(GST_BIN(p), JPEG_NAME);
 		GstPad *pad = jpeg ? gst_element_get_static_pad(jpeg, "sink") : NULL;
@@ -322,6 +560,7 @@ static GstElement *pipeline_build(struct gst_src *g, GError **err)
 	g->sink = GST_APP_SINK(g_steal_pointer(&sink));
 	ret = g_steal_pointer(&p);
 out:
+	g_clear_pointer(&uri, gst_object_unref);
 	g_clear_pointer(&sink, gst_object_unref);
 	g_clear_pointer(&p, gst_object_unref);
 	return ret;
@@ -429,6 +668,9 @@ static void run_start(struct gst_src *g)
 	g->have_prev = FALSE;
 	g->have_anchor = FALSE;
 	g_byte_array_set_size(g->chunk, 0);
+	g->ref = REF_NONE;
+	g->clock_used = SRC_CLOCK_NONE;
+	atomic_store(&g->offset_known, 0);
 	g_mutex_unlock(&g->lock);
 	g->run_started_us = g_get_monotonic_time();
 	atomic_store(&g->last_sample_us, g->run_started_us);
@@ -542,6 +784,7 @@ static void gst_src_free(source *src)
 	g_clear_pointer(&g->clock, gst_object_unref);
 	g_clear_pointer(&g->description, g_free);
 	g_byte_array_unref(g->chunk);
+	g_clear_pointer(&g->ntp_caps, gst_caps_unref);
 	g_mutex_clear(&g->lock);
 	g_free(g);
 	src->priv = NULL;
@@ -565,6 +808,14 @@ static void gst_src_metrics(source *src, GString *out)
 	                     (double)atomic_load(&g->delay_ns) / GST_SECOND);
 	source_metric_double(out, src, "ringside_source_backoff_seconds",
 	                     g->restart_timer ? (double)g->pending_us / G_TIME_SPAN_SECOND : 0);
+	g_string_append(out, "ringside_source_clock{source=\"");
+	source_label_escape(out, src->conf.name);
+	g_string_append_printf(out, "\",clock=\"%s\"} 1\n",
+	                       atomic_load(&g->clock_active) == SRC_CLOCK_RTCP ? "rtcp"
+	                                                                       : "pipeline");
+	if (atomic_load(&g->offset_known))
+		source_metric_double(out, src, "ringside_source_clock_offset_seconds",
+		                     (double)atomic_load(&g->offset_ns) / GST_SECOND);
 }
 
 static const struct source_ops gst_ops = {
@@ -610,6 +861,7 @@ gboolean source_gst_init(source *src, GError **err)
 	g->chunk_samples = c->sample_rate / AUDIO_CHUNKS_PER_S;
 	g->chunk = g_byte_array_sized_new(g->chunk_samples * 2);
 	g->description = describe(c);
+	g->ntp_caps = gst_caps_new_empty_simple("timestamp/x-ntp");
 	g->clock = g_object_new(GST_TYPE_SYSTEM_CLOCK, "name", "ringside-realtime", "clock-type",
 	                        GST_CLOCK_TYPE_REALTIME, NULL);
 	gst_object_ref_sink(g->clock);
