@@ -52,7 +52,7 @@ static const struct {
 	{"ringside_sensor_lost_datagrams_total", "Sensor datagrams missing by sequence number."},
 	{"ringside_sensor_clock_offset_seconds", "Timeline minus device clock at the device's newest reading (clock = estimate)."},
 	{"ringside_sensor_clock_drift_ppm", "How fast the device clock runs against the timeline, in ppm (> 0: fast)."},
-	{"ringside_sensor_clock_resets_total", "Device clock estimates restarted after a clock jump or a long stall."},
+	{"ringside_sensor_clock_resets_total", "Device clock estimates restarted after a clock jump, or refitted after the delays' floor stepped."},
 	{"ringside_sensor_clock_dropped_total", "Sensor batches dropped because their times could not be put on the timeline."},
 	{"ringside_sensor_connections", "Open TCP connections of the sensor source."},
 	{"ringside_sensor_connections_total", "TCP connections accepted by the sensor source."},

@@ -1,5 +1,6 @@
-/* Sensor datagrams: one ringside.v1.SensorBatch checked against the
- * source's configured channels and turned into ring samples. */
+/* Sensor batches: one ringside.v1.SensorBatch (a datagram or a TCP frame)
+ * checked against the source's configured channels and turned into ring
+ * samples. */
 #include "streams/sensor.h"
 
 #include <math.h>
@@ -132,12 +133,16 @@ GPtrArray *sensor_batch_decode(const char *name, const guint8 *data, gsize len,
 				goto out;
 			}
 		}
+		if (t > m.newest_ns)
+			m.newest_ns = t;
 		g_ptr_array_add(out,
 		                rs_sample_new(t + offset_ns, 0,
 		                              g_bytes_new(s->values, s->n_values * sizeof(float))));
 	}
 	ret = g_steal_pointer(&out);
 out:
+	if (!ret)
+		m.newest_ns = 0;
 	if (meta)
 		*meta = m;
 	g_clear_pointer(&out, g_ptr_array_unref);

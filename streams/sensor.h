@@ -1,12 +1,14 @@
-/* Sensor datagrams: decoding and checking one ringside.v1.SensorBatch, and
- * counting lost datagrams from sequence gaps. Pure: no sockets, no clocks. */
+/* Sensor batches: decoding and checking one ringside.v1.SensorBatch (a UDP
+ * datagram or a TCP frame), and counting lost batches from sequence gaps.
+ * Pure: no sockets, no clocks. */
 #pragma once
 
 #include <glib.h>
 
 #include "streams/ring.h"
 
-/* Largest UDP payload over IPv4; anything larger is refused unread. */
+/* Largest UDP payload over IPv4, and the largest TCP frame; anything
+ * larger is refused unread. */
 #define SENSOR_MAX_DATAGRAM 65507
 
 #define SENSOR_ERROR (sensor_error_quark())
@@ -27,7 +29,9 @@ enum sensor_error {
 struct sensor_batch_meta {
 	char device[65]; /* printable, truncated */
 	guint64 seq;
-	guint n_samples; /* samples in the batch */
+	guint n_samples;  /* samples in the batch */
+	gint64 newest_ns; /* largest t_ns as sent (before the offset); 0 when
+	                   * the batch is empty or was refused */
 };
 
 /* Decodes DATA (LEN bytes) from source NAME whose configured channels are

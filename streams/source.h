@@ -1,6 +1,7 @@
 /* Ingest: one live input feeding one ring. Video and audio come through a
- * GStreamer pipeline ending in appsink; sensors as UDP datagrams. Every
- * sample is stamped with its capture time on the one timeline. */
+ * GStreamer pipeline ending in appsink; sensors as UDP datagrams or a TCP
+ * stream. Every sample is stamped with its capture time on the one
+ * timeline. */
 #pragma once
 
 #include <glib.h>
@@ -21,8 +22,8 @@ void source_stop(source *src);
 void source_free(source *src);
 
 const char *source_name(const source *src);
-/* Sensor: the UDP port actually bound (the configured one, or the one the
- * kernel picked for port 0). 0 for video and audio. */
+/* Sensor: the UDP or TCP port actually bound (the configured one, or the
+ * one the kernel picked for port 0). 0 for video and audio. */
 guint16 source_bound_port(const source *src);
 /* Appends Prometheus text lines for this source (errors, restarts, ...). */
 void source_metrics_append(source *src, GString *out);

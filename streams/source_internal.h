@@ -1,5 +1,5 @@
 /* What source.c shares with the kinds of source (source_gst.c for video and
- * audio, source_sensor.c for UDP sensors). Not for other modules. */
+ * audio, source_sensor.c for UDP and TCP sensors). Not for other modules. */
 #pragma once
 
 #include <stdatomic.h>

@@ -10,6 +10,9 @@
 #define AUDIO_CIRCLE_HZ 1000.0
 #define AUDIO_TONE_AMPLITUDE 16000.0
 #define AUDIO_NOISE_SIGMA 16.0
+/* Marker mode: a click is a positive step of this many sample units held
+ * for SCENE_CLICK_NS (a step survives resampling better than a tone). */
+#define AUDIO_CLICK_AMPLITUDE 20000.0
 
 /* Wall-clock instant of sample N. */
 static gint64 audio_sample_ns(const struct scene_run *run, guint64 n)
@@ -22,8 +25,10 @@ static gint64 audio_sample_ns(const struct scene_run *run, guint64 n)
  * sample's instant. Chunks are pushed SCENE_AHEAD_NS early; the udpsink sends
  * each at its instant; a backlog past SCENE_SKIP_NS is skipped. A tone starts
  * at phase 0 on the first sample at or after an event's start and stops
- * before the first at or after its end. Returns when asked to stop or when
- * the appsrc refuses a buffer. */
+ * before the first at or after its end. In marker mode there are no events:
+ * a click starts on the first sample at or after each marker instant and
+ * lasts SCENE_CLICK_NS. Returns when asked to stop or when the appsrc
+ * refuses a buffer. */
 gpointer scene_audio_run(gpointer data)
 {
 	struct scene_run *run = data;
@@ -50,9 +55,15 @@ gpointer scene_audio_run(gpointer data)
 		pcm = (gint16 *)map.data;
 		for (guint64 i = 0; i < chunk; i++) {
 			gint64 ti = audio_sample_ns(run, n0 + i);
-			const struct scene_event *event = scene_events_at(events, ti);
+			const struct scene_event *event = NULL;
 			double v = AUDIO_NOISE_SIGMA * scene_gauss(noise);
 
+			if (opts->marker_ns > 0) {
+				if (ti - scene_marker_before(opts, ti) < (gint64)SCENE_CLICK_NS)
+					v += AUDIO_CLICK_AMPLITUDE;
+			} else {
+				event = scene_events_at(events, ti);
+			}
 			if (event) {
 				double hz = event->cls == SCENE_SQUARE ? AUDIO_SQUARE_HZ
 				                                       : AUDIO_CIRCLE_HZ;

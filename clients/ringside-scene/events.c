@@ -137,3 +137,16 @@ double scene_gauss(GRand *rand)
 
 	return sqrt(-2.0 * log(u1)) * cos(2.0 * G_PI * u2);
 }
+
+/* Marker mode: the latest marker instant at or before T_NS. Markers sit on
+ * every multiple of opts->marker_ns on the UNIX timeline, so processes that
+ * never talk to each other agree on them. */
+gint64 scene_marker_before(const struct scene_opts *opts, gint64 t_ns)
+{
+	gint64 p = opts->marker_ns;
+	gint64 q = t_ns / p;
+
+	if (t_ns % p < 0)
+		q--;
+	return q * p;
+}

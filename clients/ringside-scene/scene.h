@@ -18,6 +18,10 @@
 /* A stream that falls further behind than this (a stall, or the wall clock
  * stepped forward) skips to the present instead of sending the backlog. */
 #define SCENE_SKIP_NS (1 * GST_SECOND)
+/* Marker mode: each audio click lasts this long from its instant. */
+#define SCENE_CLICK_NS (2 * GST_MSECOND)
+/* Destinations one output may be sent to (the same packets to each). */
+#define SCENE_MAX_DESTS 4
 
 enum scene_class {
 	SCENE_SQUARE,
@@ -36,14 +40,19 @@ struct scene_event {
  * events, so the parts agree without sharing state. */
 struct scene_events;
 
+/* Where one output goes: up to SCENE_MAX_DESTS HOST:PORT pairs (n = 0: the
+ * output is off). RTP goes to each port, RTCP (with --rtcp) to port + 1. */
+struct scene_output {
+	char *host[SCENE_MAX_DESTS];
+	guint port[SCENE_MAX_DESTS];
+	guint n;
+};
+
 /* Command-line settings, filled once in main and read-only afterwards. */
 struct scene_opts {
-	char *video_host;
-	guint video_port;
-	char *audio_host;
-	guint audio_port;
-	char *sensor_host;
-	guint sensor_port;
+	struct scene_output video;
+	struct scene_output audio;
+	struct scene_output sensor;
 	char *truth_path; /* NULL: stdout */
 	guint64 seed;
 	double mean_gap_s;
@@ -52,6 +61,11 @@ struct scene_opts {
 	int height;
 	int fps;
 	int rate;
+	gint64 marker_ns;       /* > 0: marker mode, a marker at every multiple of it */
+	gboolean rtcp;          /* send RTCP sender reports (capture times) */
+	gint64 delay_ns;        /* hold every packet this long before sending */
+	gint64 clock_offset_ns; /* sensor: device clock - true time at begin_ns */
+	double drift_ppm;       /* sensor: device clock rate error */
 };
 
 /* What the feeding threads share. One per process. */
@@ -62,9 +76,9 @@ struct scene_run {
 	gint stop;       /* set (atomically) to ask every thread to return */
 	GstAppSrc *video_src;
 	GstAppSrc *audio_src;
-	int sensor_fd;
-	struct sockaddr_storage sensor_addr;
-	socklen_t sensor_addrlen;
+	int sensor_fd[SCENE_MAX_DESTS];
+	struct sockaddr_storage sensor_addr[SCENE_MAX_DESTS];
+	socklen_t sensor_addrlen[SCENE_MAX_DESTS];
 	FILE *truth;
 };
 
@@ -79,6 +93,7 @@ gint64 scene_now_ns(void);
 gboolean scene_sleep_until(gint64 t_ns, gint *stop);
 guint64 scene_grid_next(gint64 begin_ns, guint64 k, guint64 num, guint64 den);
 double scene_gauss(GRand *rand);
+gint64 scene_marker_before(const struct scene_opts *opts, gint64 t_ns);
 
 /* Thread bodies; each takes a struct scene_run * and returns NULL. */
 gpointer scene_video_run(gpointer data);  /* video.c */

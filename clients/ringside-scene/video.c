@@ -11,6 +11,7 @@ static const guint8 COLOUR_BACKGROUND[3] = {24, 128, 128};
 static const guint8 COLOUR_MARKER[3] = {110, 128, 128};
 static const guint8 COLOUR_WHITE[3] = {235, 128, 128};
 static const guint8 COLOUR_YELLOW[3] = {210, 16, 146};
+static const guint8 COLOUR_BLACK[3] = {16, 128, 128};
 
 /* How long the small marker takes to cross the frame and come back. */
 #define VIDEO_MARKER_PERIOD_NS (8 * GST_SECOND)
@@ -100,8 +101,16 @@ static void video_draw(GstVideoFrame *frame, gint64 t_ns, const struct scene_eve
 	}
 }
 
+/* Marker mode: whether the frame at T_NS, whose predecessor on the grid is
+ * at PREV_NS, shows a marker: it is the first frame at or after one. */
+static gboolean video_has_marker(const struct scene_run *run, gint64 prev_ns, gint64 t_ns)
+{
+	return scene_marker_before(run->opts, t_ns) > prev_ns;
+}
+
 /* Video thread: frame K shows the scene at begin + K / fps and carries that
- * instant as its PTS (minus the base time). Frames are pushed SCENE_AHEAD_NS
+ * instant as its PTS (minus the base time). In marker mode a frame is white
+ * when it is the first at or after a marker instant, else black. Frames are pushed SCENE_AHEAD_NS
  * early; the udpsink sends each at its instant. A backlog past SCENE_SKIP_NS
  * is skipped, not sent. Returns when asked to stop or
  * when the appsrc refuses a buffer (the pipeline is shutting down). */
@@ -115,7 +124,7 @@ gpointer scene_video_run(gpointer data)
 	gst_video_info_set_format(&info, GST_VIDEO_FORMAT_I420, opts->width, opts->height);
 	for (guint64 k = 0;; k++) {
 		guint64 want = scene_grid_next(run->begin_ns, k, 1, opts->fps);
-		gint64 t, next;
+		gint64 prev, t, next;
 		GstBuffer *buf;
 		GstVideoFrame frame;
 
@@ -124,6 +133,10 @@ gpointer scene_video_run(gpointer data)
 			           " frames behind, skipped\n",
 			           want - k);
 		k = want;
+		/* the grid's previous instant (before frame 0: a period earlier) */
+		prev = k > 0 ? run->begin_ns +
+		                       (gint64)gst_util_uint64_scale(k - 1, GST_SECOND, opts->fps)
+		             : run->begin_ns - (gint64)(GST_SECOND / opts->fps);
 		t = run->begin_ns + gst_util_uint64_scale(k, GST_SECOND, opts->fps);
 		next = run->begin_ns + gst_util_uint64_scale(k + 1, GST_SECOND, opts->fps);
 
@@ -134,7 +147,11 @@ gpointer scene_video_run(gpointer data)
 			gst_buffer_unref(buf);
 			break;
 		}
-		video_draw(&frame, t, scene_events_at(events, t));
+		if (opts->marker_ns > 0)
+			video_fill(&frame,
+			           video_has_marker(run, prev, t) ? COLOUR_WHITE : COLOUR_BLACK);
+		else
+			video_draw(&frame, t, scene_events_at(events, t));
 		gst_video_frame_unmap(&frame);
 		GST_BUFFER_PTS(buf) = t - run->base_ns;
 		GST_BUFFER_DURATION(buf) = next - t;

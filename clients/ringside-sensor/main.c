@@ -1,5 +1,6 @@
-/* ringside-sensor: sends ringside.v1.SensorBatch datagrams over UDP, from a
- * generated test signal or from CSV readings on stdin. */
+/* ringside-sensor: sends ringside.v1.SensorBatch messages over UDP (one per
+ * datagram) or TCP (length-delimited), from a generated test signal or
+ * from CSV readings on stdin. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -27,7 +28,7 @@ static void usage(FILE *f)
 	fprintf(f,
 	        "Usage: " PROG " --to HOST:PORT --channels A,B,... [OPTION]...\n"
 	        "Send sensor readings to a ringsided sensor source as ringside.v1.SensorBatch\n"
-	        "UDP datagrams (at most %d bytes each).\n"
+	        "messages (at most %d bytes each): UDP datagrams, or frames on a TCP stream.\n"
 	        "\n"
 	        "  --to HOST:PORT        where to send ([::1]:9000 for IPv6)\n"
 	        "  --channels A,B,...    channel names, in the order of each reading's values\n"
@@ -46,6 +47,9 @@ static void usage(FILE *f)
 	        "  --clock-offset-ms X   add X ms to the stamps this tool makes, to simulate\n"
 	        "                        a device clock (default 0)\n"
 	        "  --drift-ppm Y         and let that clock run Y ppm fast (default 0)\n"
+	        "  --transport udp|tcp   udp (default): one batch per datagram; tcp: one\n"
+	        "                        connection, each batch preceded by its length as a\n"
+	        "                        protobuf varint; remade with backoff when it drops\n"
 	        "  --help                show this help\n"
 	        "\n"
 	        "Exit status: 0 when done or on SIGINT/SIGTERM; 1 on an error; 2 on usage.\n",
@@ -239,6 +243,7 @@ int main(int argc, char **argv)
 	        {"test-signal", required_argument, NULL, 's'},
 	        {"clock-offset-ms", required_argument, NULL, 'o'},
 	        {"drift-ppm", required_argument, NULL, 'p'},
+	        {"transport", required_argument, NULL, 'T'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -249,7 +254,7 @@ int main(int argc, char **argv)
 	};
 	struct sender s = {.fd = -1};
 	const char *channels = NULL;
-	bool rate_given = false, signal_given = false;
+	bool rate_given = false, signal_given = false, tcp;
 	char hostname[256];
 	int opt, status = 2;
 
@@ -303,6 +308,18 @@ int main(int argc, char **argv)
 			if (cli_parse_double(PROG, "--drift-ppm", optarg, -1e6, 1e6,
 			                     &conf.drift_ppm))
 				goto out;
+			break;
+		case 'T':
+			if (strcmp(optarg, "udp") == 0) {
+				conf.transport = TRANSPORT_UDP;
+			} else if (strcmp(optarg, "tcp") == 0) {
+				conf.transport = TRANSPORT_TCP;
+			} else {
+				fprintf(stderr,
+				        PROG ": --transport: \"%s\" is neither udp nor tcp\n",
+				        optarg);
+				goto out;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -362,22 +379,32 @@ int main(int argc, char **argv)
 	}
 	if (sender_init(&s, &conf))
 		goto out;
+	tcp = conf.transport == TRANSPORT_TCP;
 	if (conf.csv)
 		fprintf(stderr,
-		        PROG ": sending %zu channel%s from stdin to %s, up to %zu per datagram\n",
-		        conf.n_channels, conf.n_channels == 1 ? "" : "s", conf.to, s.per_dgram);
+		        PROG ": sending %zu channel%s from stdin to %s%s, up to %zu per %s\n",
+		        conf.n_channels, conf.n_channels == 1 ? "" : "s", conf.to,
+		        tcp ? " over TCP" : "", s.per_dgram, tcp ? "frame" : "datagram");
 	else
-		fprintf(stderr,
-		        PROG ": sending %zu channel%s of %s at %g Hz to %s, %zu per datagram\n",
+		fprintf(stderr, PROG ": sending %zu channel%s of %s at %g Hz to %s%s, %zu per %s\n",
 		        conf.n_channels, conf.n_channels == 1 ? "" : "s",
 		        conf.signal == SIGNAL_SINE ? "sine" : "spikes", conf.rate, conf.to,
-		        s.per_dgram);
+		        tcp ? " over TCP" : "", s.per_dgram, tcp ? "frame" : "datagram");
 	status = (conf.csv ? run_csv(&s) : run_generator(&s)) ? 1 : 0;
-	fprintf(stderr,
-	        PROG
-	        ": to %s: datagrams %llu, readings %llu, send errors %llu, lines skipped %llu\n",
-	        conf.to, (unsigned long long)s.n_dgrams, (unsigned long long)s.n_readings,
-	        (unsigned long long)s.n_send_errors, (unsigned long long)s.n_skipped_lines);
+	if (tcp)
+		fprintf(stderr,
+		        PROG
+		        ": to %s over TCP: frames %llu, readings %llu, send errors %llu, lines "
+		        "skipped %llu, connections %llu\n",
+		        conf.to, (unsigned long long)s.n_dgrams, (unsigned long long)s.n_readings,
+		        (unsigned long long)s.n_send_errors, (unsigned long long)s.n_skipped_lines,
+		        (unsigned long long)s.n_connects);
+	else
+		fprintf(stderr,
+		        PROG ": to %s: datagrams %llu, readings %llu, send errors %llu, lines "
+		             "skipped %llu\n",
+		        conf.to, (unsigned long long)s.n_dgrams, (unsigned long long)s.n_readings,
+		        (unsigned long long)s.n_send_errors, (unsigned long long)s.n_skipped_lines);
 out:
 	sender_free(&s);
 	free_strv(conf.channels);

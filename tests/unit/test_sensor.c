@@ -50,6 +50,12 @@ static const struct decode_case cases[] = {
          .n_samples = 1,
          .offset_ns = -5000,
          .ok = TRUE},
+        {.name = "good, newest not last",
+         .channels = "ax,ay,az",
+         .samples = {{T0 + 20, 3, {1, 2, 3}}, {T0 + 30, 3, {4, 5, 6}}, {T0, 3, {7, 8, 9}}},
+         .n_samples = 3,
+         .offset_ns = 1000,
+         .ok = TRUE},
         {.name = "good empty batch", .channels = "ax,ay,az", .ok = TRUE},
         {.name = "empty datagram", .raw = "", .code = SENSOR_ERROR_SIZE, .msg = "0 bytes refused"},
         {.name = "garbage",
@@ -191,6 +197,7 @@ static void test_decode_table(void **state)
 			assert_non_null(strstr(err->message, "source " NAME ":"));
 			if (!strstr(err->message, c->msg))
 				fail_msg("%s: \"%s\" lacks \"%s\"", c->name, err->message, c->msg);
+			assert_true(meta.newest_ns == 0);
 			continue;
 		}
 		assert_null(err);
@@ -198,6 +205,14 @@ static void test_decode_table(void **state)
 		assert_string_equal(meta.device, "dev-1");
 		assert_int_equal(meta.seq, 42);
 		assert_int_equal(out->len, c->n_samples);
+		{
+			gint64 newest = 0;
+
+			for (guint s = 0; s < c->n_samples; s++)
+				newest = MAX(newest, c->samples[s].t);
+			/* as sent: the clock estimate wants the device's own time */
+			assert_true(meta.newest_ns == newest);
+		}
 		for (guint s = 0; s < out->len; s++) {
 			const rs_sample *smp = out->pdata[s];
 			gsize n;

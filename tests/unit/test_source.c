@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <math.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -330,6 +331,13 @@ static gboolean metric_at_least(void *p)
 	return metric(m->src, m->name) >= m->min;
 }
 
+static gboolean metric_at_most(void *p)
+{
+	struct metric_wait *m = p;
+
+	return metric(m->src, m->name) <= m->min;
+}
+
 static void test_sensor_udp(void **state)
 {
 	static const char *const ch[] = {"ax", "ay", "az", NULL};
@@ -415,6 +423,261 @@ static void test_sensor_udp(void **state)
 		                       "ringside_sensor_lost_datagrams_total{source=\"imu\","
 		                       "device=\"dev\"} 4\n"));
 	}
+	assert_quiet_after_stop(src, r);
+	source_free(src);
+	ring_free(r);
+}
+
+/* PAYLOAD (taken) preceded by its length as a varint: one TCP frame. */
+static GBytes *delimited(GBytes *payload)
+{
+	gsize n;
+	const guint8 *p = g_bytes_get_data(payload, &n);
+	GByteArray *a = g_byte_array_new();
+	gsize v = n;
+
+	do {
+		guint8 b = (guint8)(v & 0x7f);
+
+		v >>= 7;
+		if (v)
+			b |= 0x80;
+		g_byte_array_append(a, &b, 1);
+	} while (v);
+	g_byte_array_append(a, p, (guint)n);
+	g_bytes_unref(payload);
+	return g_byte_array_free_to_bytes(a);
+}
+
+static GSocket *tcp_connect(guint16 port)
+{
+	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) to = g_inet_socket_address_new(lo, port);
+	g_autoptr(GError) err = NULL;
+	GSocket *s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+	                          &err);
+
+	assert_non_null(s);
+	assert_true(g_socket_connect(s, to, NULL, &err));
+	return s;
+}
+
+static void tcp_send(GSocket *s, const void *p, gsize n)
+{
+	g_autoptr(GError) err = NULL;
+
+	assert_int_equal(g_socket_send(s, p, n, NULL, &err), (gssize)n);
+}
+
+static void tcp_send_bytes(GSocket *s, GBytes *b)
+{
+	gsize n;
+	const void *p = g_bytes_get_data(b, &n);
+
+	tcp_send(s, p, n);
+}
+
+/* TRUE once the peer closed the client socket P (EOF or reset). */
+static gboolean peer_closed(void *p)
+{
+	g_autoptr(GError) err = NULL;
+	char c;
+	gssize n = g_socket_receive_with_blocking(p, &c, 1, FALSE, NULL, &err);
+
+	return n == 0 || (n < 0 && !g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK));
+}
+
+/* Frames split anywhere, several per read; a frame that breaks the framing
+ * closes that connection only; a batch refused for its content does not. */
+static void test_sensor_tcp(void **state)
+{
+	static const char *const ch[] = {"ax", "ay", "az", NULL};
+	static const char *const wrong[] = {"ax", "ay", "bz", NULL};
+	struct rs_source_conf c = base_conf("imu", RS_KIND_SENSOR);
+	ring *r = mk_ring();
+	g_autoptr(GError) err = NULL;
+	struct count_wait w = {r, 6};
+	struct metric_wait mw;
+	gint64 t0 = now_ns();
+	guint16 port;
+	source *src, *dup;
+	GSocket *a, *b, *d;
+
+	c.listen_host = "127.0.0.1";
+	c.channels = (char **)ch;
+	c.n_channels = 3;
+	c.transport = RS_TRANSPORT_TCP;
+	src = source_new(&c, r, &err);
+	assert_null(err);
+	port = source_bound_port(src);
+	assert_true(port > 0);
+	assert_true(source_start(src, &err));
+
+	c.name = "imu2";
+	c.listen_port = port;
+	dup = source_new(&c, r, &err);
+	assert_null(dup);
+	assert_non_null(strstr(err->message, "source imu2: cannot listen on TCP 127.0.0.1:"));
+	g_clear_error(&err);
+
+	/* two frames in one write, then one cut in two writes */
+	a = tcp_connect(port);
+	{
+		g_autoptr(GBytes) f1 = delimited(pack_batch("dev", 1, ch, 3, t0, 3));
+		g_autoptr(GBytes) f2 = delimited(pack_batch("dev", 2, ch, 3, t0 + SEC, 3));
+		g_autoptr(GBytes) f3 = delimited(pack_batch("dev", 3, ch, 3, t0 + 2 * SEC, 2));
+		g_autoptr(GByteArray) both = g_byte_array_new();
+		gsize n1, n2, n3;
+		const guint8 *p1 = g_bytes_get_data(f1, &n1), *p2 = g_bytes_get_data(f2, &n2);
+		const guint8 *p3 = g_bytes_get_data(f3, &n3);
+
+		g_byte_array_append(both, p1, (guint)n1);
+		g_byte_array_append(both, p2, (guint)n2);
+		tcp_send(a, both->data, both->len);
+		assert_true(run_until(ring_has, &w, 3000));
+		tcp_send(a, p3, 1); /* the length prefix alone, then half, then the rest */
+		run_until(NULL, NULL, 50);
+		tcp_send(a, p3 + 1, n3 / 2);
+		run_until(NULL, NULL, 50);
+		assert_int_equal(ring_count(r), 6);
+		tcp_send(a, p3 + 1 + n3 / 2, n3 - 1 - n3 / 2);
+		w.n = 8;
+		assert_true(run_until(ring_has, &w, 3000));
+	}
+	{
+		g_autoptr(GPtrArray) all = ring_read_range(r, 0, G_MAXINT64);
+
+		assert_true(((const rs_sample *)all->pdata[7])->t_ns == t0 + 2 * SEC + 10 * MS);
+	}
+
+	/* an over-long length: that connection is closed */
+	b = tcp_connect(port);
+	tcp_send(b, "\xff\xff\xff\x0f", 4);
+	assert_true(run_until(peer_closed, b, 3000));
+	assert_true(metric(src, "ringside_sensor_framing_errors_total") == 1);
+	g_object_unref(b);
+
+	/* bytes that are not a SensorBatch: closed too */
+	b = tcp_connect(port);
+	tcp_send(b, "\x04\x0f\xff\xff\xff", 5);
+	assert_true(run_until(peer_closed, b, 3000));
+	assert_true(metric(src, "ringside_sensor_framing_errors_total") == 2);
+	g_object_unref(b);
+
+	/* wrong channels: refused and counted, the connection stays */
+	d = tcp_connect(port);
+	{
+		g_autoptr(GBytes) bad = delimited(pack_batch("dev2", 1, wrong, 3, t0, 1));
+		g_autoptr(GBytes) good = delimited(pack_batch("dev2", 2, ch, 3, t0 + 3 * SEC, 1));
+
+		tcp_send_bytes(d, bad);
+		tcp_send_bytes(d, good);
+	}
+	w.n = 9;
+	assert_true(run_until(ring_has, &w, 3000));
+	assert_false(peer_closed(d));
+
+	/* the first connection carried on all along */
+	{
+		g_autoptr(GBytes) f = delimited(pack_batch("dev", 4, ch, 3, t0 + 4 * SEC, 1));
+
+		tcp_send_bytes(a, f);
+	}
+	w.n = 10;
+	assert_true(run_until(ring_has, &w, 3000));
+	assert_true(metric(src, "ringside_sensor_bad_datagrams_total") == 2);
+	assert_true(metric(src, "ringside_sensor_datagrams_total") == 7);
+	assert_true(metric(src, "ringside_sensor_connections_total") == 4);
+	assert_true(metric(src, "ringside_sensor_connections") == 2);
+	assert_true(metric(src, "ringside_sensor_framing_errors_total") == 2);
+
+	/* a closed peer leaves the count */
+	g_socket_close(d, NULL);
+	mw = (struct metric_wait){src, "ringside_sensor_connections", 1};
+	assert_true(run_until(metric_at_most, &mw, 3000));
+
+	assert_quiet_after_stop(src, r);
+	assert_true(metric(src, "ringside_sensor_connections") == 0);
+	g_object_unref(a);
+	g_object_unref(d);
+	source_free(src);
+	ring_free(r);
+}
+
+/* clock = estimate: a device clock 1000 s behind is mapped onto the
+ * timeline from arrival times; a batch far ahead of the estimate is
+ * dropped, not put into the future. */
+static void test_sensor_estimate(void **state)
+{
+	static const char *const ch[] = {"ax", NULL};
+	struct rs_source_conf c = base_conf("imu", RS_KIND_SENSOR);
+	ring *r = mk_ring();
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GSocket) tx = NULL;
+	struct count_wait w = {r, 0};
+	struct metric_wait mw;
+	const gint64 behind = 1000 * SEC;
+	guint16 port;
+	source *src;
+
+	c.listen_host = "127.0.0.1";
+	c.channels = (char **)ch;
+	c.n_channels = 1;
+	c.clock = RS_CLOCK_ESTIMATE;
+	c.offset_ns = 2 * MS;
+	src = source_new(&c, r, &err);
+	assert_non_null(src);
+	port = source_bound_port(src);
+	assert_true(source_start(src, &err));
+	tx = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP,
+	                  &err);
+
+	for (guint i = 0; i < 5; i++) {
+		/* three readings, the newest captured now */
+		gint64 sent = now_ns();
+		g_autoptr(GBytes) b = pack_batch("dev", i + 1, ch, 1, sent - behind - 20 * MS, 3);
+
+		send_to(tx, port, b);
+		w.n += 3;
+		assert_true(run_until(ring_has, &w, 3000));
+		{
+			g_autoptr(GPtrArray) a = ring_read_range(r, 0, G_MAXINT64);
+			const rs_sample *newest = a->pdata[a->len - 1];
+			const rs_sample *first = a->pdata[a->len - 3];
+			gint64 late = newest->t_ns - sent;
+
+			/* arrival (a loaded machine may take its time) + offset_ms */
+			if (late < 2 * MS || late > 100 * MS)
+				fail_msg("batch %u mapped %.3f ms after it was sent", i,
+				         (double)late / MS);
+			assert_true(newest->t_ns - first->t_ns == 20 * MS);
+		}
+		run_until(NULL, NULL, 20);
+	}
+	assert_true(fabs(metric(src, "ringside_sensor_clock_offset_seconds") - 1000) < 0.1);
+	{
+		g_autoptr(GString) out = g_string_new(NULL);
+
+		source_metrics_append(src, out);
+		assert_non_null(strstr(out->str,
+		                       "ringside_sensor_clock_offset_seconds{source=\"imu\","
+		                       "device=\"dev\"} 1000.0"));
+		assert_non_null(strstr(out->str, "ringside_sensor_clock_drift_ppm{source=\"imu\","
+		                                 "device=\"dev\"} "));
+	}
+
+	/* 100 s ahead of the estimate: dropped and counted */
+	{
+		g_autoptr(GBytes) b = pack_batch("dev", 6, ch, 1, now_ns() - behind + 100 * SEC, 1);
+
+		send_to(tx, port, b);
+	}
+	mw = (struct metric_wait){src, "ringside_sensor_clock_dropped_total", 1};
+	assert_true(run_until(metric_at_least, &mw, 3000));
+	assert_int_equal(ring_count(r), 15);
+	assert_true(metric(src, "ringside_sensor_bad_datagrams_total") == 0);
+	assert_true(metric(src, "ringside_sensor_clock_resets_total") == 0);
+
 	assert_quiet_after_stop(src, r);
 	source_free(src);
 	ring_free(r);
@@ -553,6 +816,8 @@ int main(void)
 	        cmocka_unit_test(test_audio_live),
 	        cmocka_unit_test(test_offset),
 	        cmocka_unit_test(test_sensor_udp),
+	        cmocka_unit_test(test_sensor_tcp),
+	        cmocka_unit_test(test_sensor_estimate),
 	        cmocka_unit_test(test_pipeline_refused),
 	        cmocka_unit_test(test_runtime_error_restarts),
 	        cmocka_unit_test(test_uri_file),
