@@ -3,9 +3,11 @@
 #include "daemon/config.h"
 
 #include <errno.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 G_DEFINE_QUARK(rs-config-error-quark, rs_config_error)
 
@@ -18,6 +20,19 @@ const char *rs_kind_name(enum rs_kind kind)
 		return "audio";
 	case RS_KIND_SENSOR:
 		return "sensor";
+	}
+	return "unknown";
+}
+
+const char *rs_role_name(enum rs_role role)
+{
+	switch (role) {
+	case RS_ROLE_REVIEWER:
+		return "reviewer";
+	case RS_ROLE_EXPERT:
+		return "expert";
+	case RS_ROLE_ADMIN:
+		return "admin";
 	}
 	return "unknown";
 }
@@ -298,10 +313,110 @@ static void check_known_keys(struct cfg_parse *p, const char *const *known)
 	}
 }
 
+/* Checks that PATH (the value of KEY) is a regular file this process can
+ * read. A SECRET file must also not be readable by every user. */
+static void check_file(struct cfg_parse *p, const char *key, const char *path, gboolean secret)
+{
+	GStatBuf st;
+	FILE *f;
+
+	if (p->err || !path)
+		return;
+	if (g_stat(path, &st) < 0) {
+		fail(p, key, "%s: %s", path, g_strerror(errno));
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fail(p, key, "%s: not a regular file", path);
+		return;
+	}
+	f = fopen(path, "r");
+	if (!f) {
+		fail(p, key, "%s: cannot be read (%s)", path, g_strerror(errno));
+		return;
+	}
+	fclose(f);
+	if (secret && (st.st_mode & S_IROTH))
+		fail(p, key, "%s: readable by every user (mode %04o); a secret must not be: "
+			     "chmod o-rwx it", path, (unsigned)(st.st_mode & 07777));
+}
+
+/* Reads the secret file PATH (the value of KEY), checked as above, into
+ * *OUT (NUL-terminated; *LEN bytes without it). One trailing newline (and
+ * a CR before it) is dropped, so `openssl rand -base64 48 > F` works.
+ * Refused when shorter than MIN_LEN bytes or holding a NUL byte. */
+static void read_secret(struct cfg_parse *p, const char *key, const char *path, gsize min_len,
+			char **out, gsize *len)
+{
+	char *data = NULL;
+	gsize n = 0;
+	GError *ferr = NULL;
+
+	*out = NULL;
+	*len = 0;
+	check_file(p, key, path, TRUE);
+	if (p->err)
+		return;
+	if (!g_file_get_contents(path, &data, &n, &ferr)) {
+		fail(p, key, "%s", ferr->message);
+		g_error_free(ferr);
+		return;
+	}
+	if (n && data[n - 1] == '\n')
+		n--;
+	if (n && data[n - 1] == '\r')
+		n--;
+	data[n] = '\0';
+	if (memchr(data, '\0', n)) {
+		fail(p, key, "%s: holds a NUL byte", path);
+	} else if (n < min_len) {
+		fail(p, key, "%s: %zu bytes; at least %zu are needed (e.g. openssl rand -base64 48)",
+		     path, n, min_len);
+	} else {
+		*out = g_steal_pointer(&data);
+		*len = n;
+	}
+	if (data) {
+		memset(data, 0, n);
+		g_free(data);
+	}
+}
+
+/* Lower-cases ORIGIN in place and drops one trailing '/'. Returns TRUE
+ * when it is then "http://" or "https://" followed by a host and an
+ * optional port, and nothing else (no path, query, user or space). */
+static gboolean origin_normalize(char *origin)
+{
+	gsize n;
+	const char *host;
+
+	for (char *c = origin; *c; c++)
+		*c = g_ascii_tolower(*c);
+	n = strlen(origin);
+	if (n && origin[n - 1] == '/')
+		origin[--n] = '\0';
+	if (g_str_has_prefix(origin, "https://"))
+		host = origin + 8;
+	else if (g_str_has_prefix(origin, "http://"))
+		host = origin + 7;
+	else
+		return FALSE;
+	if (!*host)
+		return FALSE;
+	for (const char *c = host; *c; c++) {
+		if (!g_ascii_isalnum(*c) && !strchr(".-:[]", *c))
+			return FALSE;
+	}
+	return TRUE;
+}
+
 static void parse_daemon(struct cfg_parse *p, struct rs_config *cfg)
 {
 	static const char *const known[] = {"listen", "web_root", "proto_dir",
-					    "max_message_bytes", "send_queue_bytes", NULL};
+					    "max_message_bytes", "send_queue_bytes", "tls_cert",
+					    "tls_key", "token_secret_file", "revoked_tokens_file",
+					    "allowed_origins", "max_messages_per_second",
+					    "metrics_require_admin", NULL};
 
 	p->group = "daemon";
 	if (g_key_file_has_group(p->kf, "daemon"))
@@ -311,12 +426,44 @@ static void parse_daemon(struct cfg_parse *p, struct rs_config *cfg)
 	cfg->proto_dir = get_string(p, "proto_dir", RINGSIDE_PROTO_DIR, FALSE);
 	cfg->max_message_bytes = get_size(p, "max_message_bytes", 256 * 1024, 1024, 64 << 20);
 	cfg->send_queue_bytes = get_size(p, "send_queue_bytes", 64 << 20, 64 * 1024, 1ULL << 32);
+
+	cfg->tls_cert = get_string(p, "tls_cert", NULL, FALSE);
+	cfg->tls_key = get_string(p, "tls_key", NULL, FALSE);
+	if (!p->err && !!cfg->tls_cert != !!cfg->tls_key)
+		fail(p, cfg->tls_cert ? "tls_key" : "tls_cert",
+		     "missing: give both tls_cert and tls_key, or neither");
+	check_file(p, "tls_cert", cfg->tls_cert, FALSE);
+	check_file(p, "tls_key", cfg->tls_key, TRUE);
+	cfg->token_secret_file = get_string(p, "token_secret_file", NULL, FALSE);
+	if (cfg->token_secret_file)
+		read_secret(p, "token_secret_file", cfg->token_secret_file, 32, &cfg->token_secret,
+			    &cfg->token_secret_len);
+	cfg->revoked_tokens_file = get_string(p, "revoked_tokens_file", NULL, FALSE);
+	if (!p->err && cfg->revoked_tokens_file && !cfg->token_secret_file)
+		fail(p, "revoked_tokens_file", "revokes signed tokens: set token_secret_file too");
+	check_file(p, "revoked_tokens_file", cfg->revoked_tokens_file, FALSE);
+	if (!p->err && g_key_file_has_key(p->kf, p->group, "allowed_origins", NULL)) {
+		cfg->allowed_origins = get_names(p, "allowed_origins", &cfg->n_allowed_origins, 64);
+		for (guint i = 0; cfg->allowed_origins && cfg->allowed_origins[i] && !p->err; i++) {
+			g_autofree char *given = g_strdup(cfg->allowed_origins[i]);
+
+			if (!origin_normalize(cfg->allowed_origins[i]))
+				fail(p, "allowed_origins",
+				     "\"%s\" is not an origin such as https://review.example.com or "
+				     "http://10.0.0.5:8080 (scheme, host, optional port; no path)",
+				     given);
+		}
+	}
+	cfg->max_messages_per_second =
+		(guint)get_uint(p, "max_messages_per_second", 50, 1, 1000000);
+	cfg->metrics_require_admin = get_bool(p, "metrics_require_admin", FALSE);
 }
 
 static void parse_redis(struct cfg_parse *p, struct rs_config *cfg)
 {
 	static const char *const known[] = {"host", "port", "label_stream", "expired_stream",
-					    "stream_maxlen", NULL};
+					    "stream_maxlen", "user", "password", "password_file",
+					    NULL};
 
 	p->group = "redis";
 	if (g_key_file_has_group(p->kf, "redis"))
@@ -330,6 +477,52 @@ static void parse_redis(struct cfg_parse *p, struct rs_config *cfg)
 		fail(p, "label_stream", "must not be empty");
 	if (!p->err && !*cfg->expired_stream)
 		fail(p, "expired_stream", "must not be empty");
+
+	cfg->redis_user = get_string(p, "user", NULL, FALSE);
+	cfg->redis_password = get_string(p, "password", NULL, FALSE);
+	cfg->redis_password_file = get_string(p, "password_file", NULL, FALSE);
+	if (!p->err && cfg->redis_user && !*cfg->redis_user)
+		fail(p, "user", "must not be empty");
+	if (!p->err && cfg->redis_password && !*cfg->redis_password)
+		fail(p, "password", "must not be empty");
+	if (!p->err && cfg->redis_password && cfg->redis_password_file)
+		fail(p, "password_file", "give password or password_file, not both");
+	if (!p->err && cfg->redis_password_file) {
+		gsize len;
+
+		read_secret(p, "password_file", cfg->redis_password_file, 1, &cfg->redis_password,
+			    &len);
+	}
+	if (!p->err && cfg->redis_user && !cfg->redis_password)
+		fail(p, "user", "an ACL user needs password or password_file");
+}
+
+/* [spool]: the directory and bounds of the on-disk spool that takes what
+ * Redis cannot (docs/spool.md). No dir: no spool. */
+static void parse_spool(struct cfg_parse *p, struct rs_config *cfg)
+{
+	static const char *const known[] = {"dir", "max_bytes", "segment_bytes", NULL};
+	g_autofree char *dir = NULL;
+
+	p->group = "spool";
+	if (g_key_file_has_group(p->kf, "spool"))
+		check_known_keys(p, known);
+	dir = get_string(p, "dir", NULL, FALSE);
+	cfg->spool_max_bytes = get_size(p, "max_bytes", 1ULL << 30, 1 << 20, 1ULL << 44);
+	cfg->spool_segment_bytes = get_size(p, "segment_bytes", 64 << 20, 64 * 1024, 1ULL << 32);
+	if (p->err)
+		return;
+	if (dir && *dir && !g_path_is_absolute(dir)) {
+		fail(p, "dir", "must be an absolute path (got \"%s\")", dir);
+		return;
+	}
+	if (!g_key_file_has_key(p->kf, "spool", "segment_bytes", NULL))
+		cfg->spool_segment_bytes = MIN(cfg->spool_segment_bytes, cfg->spool_max_bytes);
+	else if (cfg->spool_segment_bytes > cfg->spool_max_bytes)
+		fail(p, "segment_bytes", "must not be more than max_bytes (%" G_GUINT64_FORMAT ")",
+		     cfg->spool_max_bytes);
+	if (dir && *dir)
+		cfg->spool_dir = g_steal_pointer(&dir);
 }
 
 static void parse_source(struct cfg_parse *p, struct rs_source_conf *s, const char *name)
@@ -484,11 +677,21 @@ static void parse_group(struct cfg_parse *p, struct rs_config *cfg, struct rs_gr
 static void parse_reviewer(struct cfg_parse *p, struct rs_config *cfg, struct rs_reviewer_conf *r,
 			   const char *name)
 {
-	static const char *const known[] = {"token", NULL};
+	static const char *const known[] = {"token", "role", NULL};
+	g_autofree char *role = NULL;
 
 	r->id = g_strdup(name);
 	check_known_keys(p, known);
 	r->token = get_string(p, "token", NULL, TRUE);
+	role = get_string(p, "role", "reviewer", FALSE);
+	if (!p->err && !strcmp(role, "expert"))
+		r->role = RS_ROLE_EXPERT;
+	else if (!p->err && !strcmp(role, "admin"))
+		r->role = RS_ROLE_ADMIN;
+	else if (!p->err && strcmp(role, "reviewer"))
+		fail(p, "role", "must be reviewer, expert or admin (got \"%s\")", role);
+	if (!p->err && g_str_has_prefix(r->token, "v1."))
+		fail(p, "token", "must not start with \"v1.\" (that is how signed tokens start)");
 	if (!p->err && strlen(r->token) < 16)
 		fail(p, "token", "at least 16 characters");
 	for (guint i = 0; !p->err && i < cfg->n_reviewers; i++) {
@@ -528,15 +731,15 @@ static struct rs_config *parse(struct cfg_parse *p)
 
 		p->group = groups[i];
 		split_group(groups[i], &kind, &name);
-		if (!strcmp(kind, "daemon") || !strcmp(kind, "redis")) {
+		if (!strcmp(kind, "daemon") || !strcmp(kind, "redis") || !strcmp(kind, "spool")) {
 			if (name)
 				fail(p, NULL, "[%s] takes no name", kind);
 			continue;
 		}
 		if (strcmp(kind, "source") && strcmp(kind, "group") && strcmp(kind, "reviewer")) {
 			fail(p, NULL,
-			     "unknown group (known: daemon, redis, source NAME, group NAME, "
-			     "reviewer NAME)");
+			     "unknown group (known: daemon, redis, spool, source NAME, "
+			     "group NAME, reviewer NAME)");
 			break;
 		}
 		if (!name || !valid_name(name)) {
@@ -555,6 +758,7 @@ static struct rs_config *parse(struct cfg_parse *p)
 
 	parse_daemon(p, cfg);
 	parse_redis(p, cfg);
+	parse_spool(p, cfg);
 	cfg->sources = g_new0(struct rs_source_conf, n_src ? n_src : 1);
 	cfg->groups = g_new0(struct rs_group_conf, n_grp ? n_grp : 1);
 	cfg->reviewers = g_new0(struct rs_reviewer_conf, n_rev ? n_rev : 1);
@@ -578,6 +782,18 @@ static struct rs_config *parse(struct cfg_parse *p)
 	}
 	if (p->err)
 		return cfg;
+
+	p->group = "daemon";
+	if (cfg->metrics_require_admin && !cfg->token_secret) {
+		gboolean admin = FALSE;
+
+		for (guint i = 0; i < cfg->n_reviewers; i++)
+			admin |= cfg->reviewers[i].role == RS_ROLE_ADMIN;
+		if (!admin)
+			fail(p, "metrics_require_admin",
+			     "nobody could read /metrics: set token_secret_file (for admin tokens) "
+			     "or give a [reviewer] role = admin");
+	}
 
 	p->group = "group";
 	if (!cfg->n_groups)
@@ -664,6 +880,20 @@ void config_free(struct rs_config *cfg)
 	g_free(cfg->redis_host);
 	g_free(cfg->label_stream);
 	g_free(cfg->expired_stream);
+	g_free(cfg->tls_cert);
+	g_free(cfg->tls_key);
+	g_free(cfg->token_secret_file);
+	if (cfg->token_secret)
+		memset(cfg->token_secret, 0, cfg->token_secret_len);
+	g_free(cfg->token_secret);
+	g_free(cfg->revoked_tokens_file);
+	g_strfreev(cfg->allowed_origins);
+	g_free(cfg->redis_user);
+	if (cfg->redis_password)
+		memset(cfg->redis_password, 0, strlen(cfg->redis_password));
+	g_free(cfg->redis_password);
+	g_free(cfg->redis_password_file);
+	g_free(cfg->spool_dir);
 	g_free(cfg);
 }
 

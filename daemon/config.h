@@ -77,10 +77,20 @@ struct rs_group_conf {
 	gint64 queue_timeout_ns; /* a window waits this long for a reviewer */
 };
 
+/* What a reviewer may do (docs/security.md); values match token.h's roles. */
+enum rs_role {
+	RS_ROLE_REVIEWER = 0, /* may review */
+	RS_ROLE_EXPERT,       /* may review; flagged as an expert */
+	RS_ROLE_ADMIN,        /* may review, and read /metrics when that needs an admin */
+};
+
+const char *rs_role_name(enum rs_role role);
+
 /* One of these per [reviewer NAME]. */
 struct rs_reviewer_conf {
 	char *id;
 	char *token;
+	enum rs_role role;
 };
 
 struct rs_config {
@@ -107,6 +117,28 @@ struct rs_config {
 	guint n_groups;
 	struct rs_reviewer_conf *reviewers;
 	guint n_reviewers;
+
+	/* [daemon] security (docs/security.md) */
+	char *tls_cert;            /* PEM certificate chain; NULL: plain http and ws */
+	char *tls_key;             /* its private key; set exactly when tls_cert is */
+	char *token_secret_file;   /* NULL: no signed tokens */
+	char *token_secret;        /* its bytes, trailing newline dropped; >= 32 bytes */
+	gsize token_secret_len;
+	char *revoked_tokens_file; /* NULL: nothing revoked */
+	char **allowed_origins;    /* NULL-terminated, lower case; NULL: the Host only */
+	guint n_allowed_origins;
+	guint max_messages_per_second; /* per connection; bursts of twice that */
+	gboolean metrics_require_admin; /* /metrics needs an admin's bearer token */
+
+	/* [redis] AUTH */
+	char *redis_user;          /* ACL user; NULL: AUTH with the password only */
+	char *redis_password;      /* from password or password_file; NULL: no AUTH */
+	char *redis_password_file;
+
+	/* [spool] (docs/spool.md) */
+	char *spool_dir;             /* NULL: no spool, a failed publish is refused */
+	guint64 spool_max_bytes;     /* segment files on disk, at most */
+	guint64 spool_segment_bytes; /* a new segment file past this */
 };
 
 #define RS_CONFIG_ERROR (rs_config_error_quark())

@@ -16,7 +16,10 @@
 #include "daemon/reload.h"
 #include "daemon/server.h"
 #include "feedback/publisher.h"
+#include "feedback/recovery.h"
+#include "feedback/relay.h"
 #include "feedback/review.h"
+#include "feedback/spool.h"
 #include "streams/ring.h"
 #include "streams/source.h"
 #include "streams/window.h"
@@ -35,6 +38,9 @@ struct daemon {
 	cutter **cutters; /* one per cfg->groups[i] */
 	reloader *reload; /* SIGHUP: restarts changed sources in place */
 	publisher *pub;
+	spool *spool;   /* NULL without [spool] dir */
+	recovery *rec;  /* open windows listed in the spool dir, or NULL */
+	relay *relay;   /* Redis, else the spool; replays it */
 	review *rv;
 	server *srv;
 	guint tick_id;
@@ -95,6 +101,7 @@ static gboolean on_tick(gpointer user)
 	for (guint i = 0; i < d->cfg->n_groups; i++)
 		cutter_poll(d->cutters[i], now);
 	review_tick(d->rv);
+	relay_tick(d->relay);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -161,6 +168,7 @@ static void metrics(GString *exposition, void *user)
 				       d->cfg->groups[i].name, cutter_skipped(d->cutters[i]));
 	review_metrics_append(d->rv, out);
 	publisher_metrics_append(d->pub, out);
+	relay_metrics_append(d->relay, out);
 	metrics_format(out, exposition);
 }
 
@@ -189,12 +197,32 @@ static gboolean daemon_start(struct daemon *d, GError **err)
 		.port = cfg->redis_port,
 		.maxlen = cfg->stream_maxlen,
 		.max_inflight = PUBLISH_INFLIGHT,
+		.user = cfg->redis_user,
+		.password = cfg->redis_password,
 	};
 	struct lws_protocols ws;
 	gint64 now = g_get_real_time() * 1000;
 
 	d->pub = publisher_new(&pc, NULL);
+	if (cfg->spool_dir) {
+		struct spool_conf sc = {
+			.dir = cfg->spool_dir,
+			.max_bytes = cfg->spool_max_bytes,
+			.segment_bytes = cfg->spool_segment_bytes,
+		};
+
+		d->spool = spool_new(&sc, NULL, err);
+		if (!d->spool)
+			return FALSE;
+		d->rec = recovery_new(cfg->spool_dir, NULL, err);
+		if (!d->rec)
+			return FALSE;
+	}
+	d->relay = relay_new(d->pub, d->spool);
 	d->rv = review_new(cfg, d->pub);
+	/* Before any window: Expired records for what a crash left open
+	 * queue behind the spooled records. */
+	review_set_durable(d->rv, d->relay, d->rec);
 	ws = review_protocol(d->rv);
 	d->srv = server_new(cfg, d->loop, &ws, metrics, d, err);
 	if (!d->srv)
@@ -263,7 +291,14 @@ static void daemon_stop(struct daemon *d)
 	/* Answers every publish still pending (with an error) while the review
 	 * state its callbacks point to is alive. */
 	g_clear_pointer(&d->pub, publisher_free);
+	/* What Redis gave back went to the spool: its fsync runs here and its
+	 * callbacks reach the review state, still alive. */
+	if (d->spool)
+		spool_flush(d->spool);
+	g_clear_pointer(&d->relay, relay_free);
+	g_clear_pointer(&d->spool, spool_free);
 	g_clear_pointer(&d->rv, review_free);
+	g_clear_pointer(&d->rec, recovery_free);
 	for (guint i = 0; d->cutters && i < cfg->n_groups; i++)
 		g_clear_pointer(&d->cutters[i], cutter_free);
 	for (guint i = 0; d->sources && i < cfg->n_sources; i++)
@@ -340,8 +375,9 @@ int main(int argc, char **argv)
 	g_unix_signal_add(SIGINT, on_stop_signal, &d);
 	g_unix_signal_add(SIGTERM, on_stop_signal, &d);
 	g_unix_signal_add(SIGHUP, on_hup, &d);
-	g_message("ringsided %s listening on http://%s:%d/ (%u sources, %u groups, %u reviewers)",
-		  RINGSIDE_VERSION, d.cfg->listen_host, server_port(d.srv), d.cfg->n_sources,
+	g_message("ringsided %s listening on %s://%s:%d/ (%u sources, %u groups, %u reviewers)",
+		  RINGSIDE_VERSION, d.cfg->tls_cert ? "https" : "http", d.cfg->listen_host,
+		  server_port(d.srv), d.cfg->n_sources,
 		  d.cfg->n_groups, d.cfg->n_reviewers);
 	sd_notifyf(0, "READY=1\nSTATUS=listening on %s:%d", d.cfg->listen_host,
 		   server_port(d.srv));

@@ -25,7 +25,10 @@ static const struct {
 	{"ringside_send_overflow_total", "Connections closed because their send queue passed send_queue_bytes."},
 	{"ringside_messages_in_total", "Websocket messages received from reviewers."},
 	{"ringside_bad_messages_total", "Messages refused as malformed."},
-	{"ringside_auth_failures_total", "Hellos refused for an unknown token."},
+	{"ringside_auth_failures_total", "Hellos refused for a token that is not good (any reason)."},
+	{"ringside_auth_refused_total", "Hellos refused, by reason (unknown, malformed, signature, expired, revoked)."},
+	{"ringside_origin_refused_total", "Websocket handshakes refused for an Origin that is not allowed."},
+	{"ringside_rate_limited_total", "Connections closed for sending over max_messages_per_second."},
 	{"ringside_labels_total", "Submitted labels by result."},
 	{"ringside_expired_records_total", "Expired records by publish result."},
 	{"ringside_windows_waiting", "Windows waiting for a reviewer."},
@@ -65,6 +68,14 @@ static const struct {
 	{"ringside_redis_publish_errors_total", "XADDs that failed."},
 	{"ringside_redis_reconnects_total", "Connections to Redis re-established after a loss."},
 	{"ringside_redis_reply_timeouts_total", "Connections dropped because Redis did not answer within 5 s."},
+	{"ringside_redis_auth_failures_total", "Connections whose AUTH Redis refused (wrong user or password)."},
+	{"ringside_spool_bytes", "Bytes of spool segment files on disk (bounded by [spool] max_bytes)."},
+	{"ringside_spool_records", "Records in the spool not yet replayed to Redis."},
+	{"ringside_spool_appended_total", "Records appended to the spool because Redis could not take them, or to keep their order."},
+	{"ringside_spool_replayed_total", "Spooled records stored in Redis by the replay."},
+	{"ringside_spool_full_total", "Records refused because the spool was at max_bytes (the reviewer resends)."},
+	{"ringside_spool_fsync_seconds", "Duration of the last group commit's fsync."},
+	{"ringside_spool_torn_total", "Damaged spool data dropped: torn tails truncated at start, corrupt stretches skipped."},
 };
 
 static const char *help_for(const char *family)

@@ -10,6 +10,7 @@
 #include "daemon/reload.h"
 
 #include <stdarg.h>
+#include <string.h>
 
 /* One of these per daemon. */
 struct reloader {
@@ -177,6 +178,30 @@ static void config_changes(const struct rs_config *a, const struct rs_config *b,
 		other_add(other, "[redis] expired_stream");
 	if (a->stream_maxlen != b->stream_maxlen)
 		other_add(other, "[redis] stream_maxlen");
+	/* Security settings apply at start; the revocation list's contents
+	 * are re-read by themselves whenever the file changes. */
+	if (!str_eq(a->tls_cert, b->tls_cert) || !str_eq(a->tls_key, b->tls_key))
+		other_add(other, "[daemon] tls_cert/tls_key");
+	if (!str_eq(a->token_secret_file, b->token_secret_file) ||
+	    a->token_secret_len != b->token_secret_len ||
+	    (a->token_secret && memcmp(a->token_secret, b->token_secret, a->token_secret_len)))
+		other_add(other, "[daemon] token_secret_file");
+	if (!str_eq(a->revoked_tokens_file, b->revoked_tokens_file))
+		other_add(other, "[daemon] revoked_tokens_file");
+	if (!strv_eq(a->allowed_origins, b->allowed_origins))
+		other_add(other, "[daemon] allowed_origins");
+	if (a->max_messages_per_second != b->max_messages_per_second)
+		other_add(other, "[daemon] max_messages_per_second");
+	if (a->metrics_require_admin != b->metrics_require_admin)
+		other_add(other, "[daemon] metrics_require_admin");
+	if (!str_eq(a->redis_user, b->redis_user) || !str_eq(a->redis_password, b->redis_password))
+		other_add(other, "[redis] user/password");
+	if (!str_eq(a->spool_dir, b->spool_dir))
+		other_add(other, "[spool] dir");
+	if (a->spool_max_bytes != b->spool_max_bytes)
+		other_add(other, "[spool] max_bytes");
+	if (a->spool_segment_bytes != b->spool_segment_bytes)
+		other_add(other, "[spool] segment_bytes");
 
 	for (guint i = 0; i < a->n_groups; i++) {
 		const struct rs_group_conf *ga = &a->groups[i], *gb = NULL;
@@ -208,6 +233,8 @@ static void config_changes(const struct rs_config *a, const struct rs_config *b,
 		}
 		if (!rb || !str_eq(ra->token, rb->token))
 			other_add(other, "[reviewer %s] %s", ra->id, rb ? "token" : "removed");
+		else if (ra->role != rb->role)
+			other_add(other, "[reviewer %s] role", ra->id);
 	}
 	for (guint k = 0; k < b->n_reviewers; k++) {
 		gboolean known = FALSE;

@@ -4,9 +4,22 @@
 #include "daemon/server.h"
 
 #include <gio/gio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <string.h>
 
+#include "daemon/http_path.h"
+#include "feedback/auth.h"
+
 #define HTTP_BODY_MAX (1 << 20)
+/* TLS 1.2 suites with forward secrecy and AEAD only (TLS 1.0 and 1.1 are
+ * switched off as protocols); TLS 1.3's are all modern. */
+#define TLS12_CIPHERS                                                                              \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"                               \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"                               \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+#define TLS13_CIPHERS "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+#define METRICS_REFUSAL_LOG_US (60 * G_USEC_PER_SEC) /* one log line a minute at most */
 
 struct server {
 	struct lws_context *ctx;
@@ -18,6 +31,10 @@ struct server {
 	server_metrics_fn metrics;
 	void *user;
 	int port;
+	const struct rs_config *cfg;
+	auth *auth;                /* /metrics with metrics_require_admin */
+	gint64 metrics_refused_us; /* monotonic time of the last refusal logged */
+	struct lws_protocol_vhost_options headers[4];
 };
 
 /* One of these per HTTP request to /metrics or /healthz. */
@@ -26,11 +43,91 @@ struct http_req {
 	gsize sent;
 };
 
+/* Whether the LEN bytes of NAME ("/x.js") are one segment, not hidden,
+ * with a non-empty name ending in EXT. */
+static gboolean file_with_ext(const char *name, gsize len, const char *ext)
+{
+	gsize n = strlen(ext);
+
+	return len > n + 1 && name[0] == '/' && name[1] != '.' && !memchr(name + 1, '/', len - 1) &&
+	       !memcmp(name + len - n, ext, n);
+}
+
+/* Whether PATH (LEN bytes) is something this port serves: the endpoints,
+ * the client's own files (top-level files of web_root with a web type),
+ * the two vendored dist folders and the schema. Everything else in
+ * web_root (node_modules/, package.json, README.md, subfolders) is not
+ * the client and is not served. O(LEN). */
+static gboolean web_path_allowed(const char *path, gsize len)
+{
+	static const char *const exts[] = {".html", ".js",  ".mjs",  ".css",  ".png",
+					   ".svg",  ".ico", ".jpg", ".webp", ".woff2"};
+	static const char *const dirs[] = {"/vendor/protobufjs", "/vendor/uplot"};
+
+	if (len == 1 && path[0] == '/')
+		return TRUE;
+	if (len == 8 && (!memcmp(path, "/metrics", 8) || !memcmp(path, "/healthz", 8)))
+		return TRUE;
+	for (guint i = 0; i < G_N_ELEMENTS(dirs); i++) {
+		gsize n = strlen(dirs[i]);
+
+		if (len >= n && !memcmp(path, dirs[i], n) && (len == n || path[n] == '/'))
+			return TRUE;
+	}
+	if (len > 7 && !memcmp(path, "/proto/", 7))
+		return file_with_ext(path + 6, len - 6, ".proto");
+	for (guint i = 0; i < G_N_ELEMENTS(exts); i++) {
+		if (file_with_ext(path, len, exts[i]))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Whether the request may read /metrics: always, unless
+ * metrics_require_admin, then only with "Authorization: Bearer TOKEN" of
+ * an admin (a signed admin token or a [reviewer] with role = admin). */
+static gboolean metrics_allowed(server *srv, struct lws *wsi)
+{
+	char hdr[TOKEN_MAX_LEN + 32], detail[256];
+	const char *token = "";
+	struct auth_identity id;
+	enum auth_result res = AUTH_UNKNOWN;
+	int n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+	gboolean ok = FALSE;
+
+	if (!srv->cfg->metrics_require_admin)
+		return TRUE;
+	g_strlcpy(detail, "no Authorization: Bearer header", sizeof(detail));
+	if (n > 0 && n < (int)sizeof(hdr) &&
+	    lws_hdr_copy(wsi, hdr, sizeof(hdr), WSI_TOKEN_HTTP_AUTHORIZATION) > 0 &&
+	    !g_ascii_strncasecmp(hdr, "Bearer ", 7)) {
+		token = hdr + 7;
+		while (*token == ' ')
+			token++;
+		res = auth_check(srv->auth, token, g_get_real_time() / G_USEC_PER_SEC, &id, detail,
+				 sizeof(detail));
+		ok = res == AUTH_OK && id.role == RS_ROLE_ADMIN;
+		if (res == AUTH_OK && !ok)
+			g_snprintf(detail, sizeof(detail), "%s is a %s, not an admin", id.reviewer,
+				   rs_role_name(id.role));
+	}
+	if (n > 0)
+		memset(hdr, 0, sizeof(hdr));
+	if (!ok && g_get_monotonic_time() - srv->metrics_refused_us > METRICS_REFUSAL_LOG_US) {
+		srv->metrics_refused_us = g_get_monotonic_time();
+		g_message("refused /metrics to %s: %s (further refusals this minute not logged)",
+			  lws_get_peer_simple(wsi, (char[64]){0}, 64), detail);
+	}
+	return ok;
+}
+
 static int callback_http_api(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			     void *in, size_t len)
 {
 	struct http_req *req = user;
-	server *srv = (server *)lws_get_protocol(wsi)->user;
+	/* NULL protocol for vhost-wide callbacks (TLS set-up) */
+	const struct lws_protocols *proto = lws_get_protocol(wsi);
+	server *srv = proto ? (server *)proto->user : NULL;
 	guint8 buf[LWS_PRE + 2048], *start = &buf[LWS_PRE], *p = start, *end = &buf[sizeof(buf) - 1];
 
 	switch (reason) {
@@ -38,9 +135,25 @@ static int callback_http_api(struct lws *wsi, enum lws_callback_reasons reason, 
 		/* A websocket without the ringside.v1 subprotocol lands on the
 		 * first protocol, this one: refuse it. */
 		return -1;
+	case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
+		/* Every HTTP request passes here before lws maps its path onto
+		 * a mount: a path that could leave the web root or name a
+		 * hidden file is refused whatever lws would make of it. */
+		if (http_path_classify(in, in ? strnlen(in, len) : 0) == HTTP_PATH_REFUSE) {
+			lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL);
+			return -1;
+		}
+		/* Only the client's files, not everything in web_root. */
+		if (!web_path_allowed(in, strnlen(in, len))) {
+			lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL);
+			return -1;
+		}
+		return 0;
 	case LWS_CALLBACK_HTTP: {
 		const char *path = in ? in : "";
 		const char *type = "text/plain; charset=utf-8";
+		enum http_path_kind kind;
+		int status = HTTP_STATUS_OK;
 
 		req->body = g_string_new(NULL);
 		req->sent = 0;
@@ -48,10 +161,15 @@ static int callback_http_api(struct lws *wsi, enum lws_callback_reasons reason, 
 			lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, NULL);
 			return -1;
 		}
-		if (!strcmp(path, "/metrics")) {
+		kind = http_path_classify(path, strlen(path));
+		if (kind == HTTP_PATH_METRICS && !metrics_allowed(srv, wsi)) {
+			status = HTTP_STATUS_UNAUTHORIZED;
+			g_string_append(req->body, "an admin token is required: "
+						   "Authorization: Bearer TOKEN\n");
+		} else if (kind == HTTP_PATH_METRICS) {
 			type = "text/plain; version=0.0.4; charset=utf-8";
 			srv->metrics(req->body, srv->user);
-		} else if (!strcmp(path, "/healthz")) {
+		} else if (kind == HTTP_PATH_HEALTHZ) {
 			g_string_append(req->body, "ok\n");
 		} else {
 			/* Mountpoints match as prefixes: "/metricsX" lands here. */
@@ -61,9 +179,13 @@ static int callback_http_api(struct lws *wsi, enum lws_callback_reasons reason, 
 		}
 		if (req->body->len > HTTP_BODY_MAX)
 			g_string_truncate(req->body, HTTP_BODY_MAX);
-		if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, type, req->body->len, &p, end) ||
+		if (lws_add_http_common_headers(wsi, status, type, req->body->len, &p, end) ||
 		    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
 						 (unsigned char *)"no-store", 8, &p, end) ||
+		    (status == HTTP_STATUS_UNAUTHORIZED &&
+		     lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_WWW_AUTHENTICATE,
+						  (unsigned char *)"Bearer realm=\"ringside\"", 23,
+						  &p, end)) ||
 		    lws_finalize_write_http_header(wsi, start, &p, end))
 			return 1;
 		lws_callback_on_writable(wsi);
@@ -130,6 +252,57 @@ static void add_mount(server *srv, guint i, const char *mountpoint, const char *
 		srv->mounts[i - 1].mount_next = m;
 }
 
+/* The newest OpenSSL error as text, for a message. */
+static const char *tls_error(char *buf, gsize len)
+{
+	unsigned long e = ERR_peek_last_error();
+
+	if (!e)
+		return "no detail";
+	ERR_error_string_n(e, buf, len);
+	ERR_clear_error();
+	return buf;
+}
+
+/* Loads cfg->tls_cert and tls_key into a throwaway SSL_CTX, so that a bad
+ * file is named in a clear error before lws tries (and only logs). */
+static gboolean tls_check(const struct rs_config *cfg, GError **err)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	char why[256];
+	gboolean ok = FALSE;
+
+	if (!ctx) {
+		g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED, "TLS: %s",
+			    tls_error(why, sizeof(why)));
+		goto out;
+	}
+	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->tls_cert) != 1) {
+		g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED,
+			    "tls_cert %s: not a usable PEM certificate (%s)", cfg->tls_cert,
+			    tls_error(why, sizeof(why)));
+		goto out;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, cfg->tls_key, SSL_FILETYPE_PEM) != 1) {
+		g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED,
+			    "tls_key %s: not a usable PEM private key (%s)", cfg->tls_key,
+			    tls_error(why, sizeof(why)));
+		goto out;
+	}
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED,
+			    "tls_key %s does not belong to tls_cert %s", cfg->tls_key,
+			    cfg->tls_cert);
+		goto out;
+	}
+	ok = TRUE;
+out:
+	if (ctx)
+		SSL_CTX_free(ctx);
+	ERR_clear_error();
+	return ok;
+}
+
 server *server_new(const struct rs_config *cfg, GMainLoop *loop, const struct lws_protocols *ws,
 		   server_metrics_fn metrics, void *user, GError **err)
 {
@@ -139,6 +312,8 @@ server *server_new(const struct rs_config *cfg, GMainLoop *loop, const struct lw
 
 	srv->metrics = metrics;
 	srv->user = user;
+	srv->cfg = cfg;
+	srv->auth = auth_new(cfg);
 	srv->vendor_pb = g_build_filename(cfg->web_root, "node_modules/protobufjs/dist", NULL);
 	srv->vendor_uplot = g_build_filename(cfg->web_root, "node_modules/uplot/dist", NULL);
 
@@ -165,6 +340,17 @@ server *server_new(const struct rs_config *cfg, GMainLoop *loop, const struct lw
 	add_mount(srv, 3, "/proto", cfg->proto_dir, LWSMPRO_FILE, NULL);
 	add_mount(srv, 4, "/metrics", "http-api", LWSMPRO_CALLBACK, NULL);
 	add_mount(srv, 5, "/healthz", "http-api", LWSMPRO_CALLBACK, NULL);
+	/* On every response: no type sniffing, no Referer (a page URL may
+	 * carry ?token=), no framing by another site. */
+	srv->headers[0] = (struct lws_protocol_vhost_options){&srv->headers[1], NULL,
+							      "x-content-type-options:", "nosniff"};
+	srv->headers[1] = (struct lws_protocol_vhost_options){&srv->headers[2], NULL,
+							      "referrer-policy:", "no-referrer"};
+	srv->headers[2] = (struct lws_protocol_vhost_options){&srv->headers[3], NULL,
+							      "x-frame-options:", "DENY"};
+	srv->headers[3] = (struct lws_protocol_vhost_options){
+		NULL, NULL, "content-security-policy:",
+		"frame-ancestors 'none'; object-src 'none'; base-uri 'none'"};
 
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_to_glib);
 	memset(&info, 0, sizeof(info));
@@ -180,11 +366,29 @@ server *server_new(const struct rs_config *cfg, GMainLoop *loop, const struct lw
 	info.vhost_name = "ringside";
 	info.server_string = "ringsided";
 	info.timeout_secs = 30;
+	info.headers = srv->headers;
+	if (cfg->tls_cert) {
+		if (!tls_check(cfg, err)) {
+			server_free(srv);
+			return NULL;
+		}
+		/* https and wss only: a plain request on this port fails the
+		 * handshake (no ALLOW_NON_SSL_ON_SSL_PORT). TLS 1.2 and 1.3. */
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = cfg->tls_cert;
+		info.ssl_private_key_filepath = cfg->tls_key;
+		info.ssl_options_set = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1 |
+				       SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+				       SSL_OP_CIPHER_SERVER_PREFERENCE;
+		info.ssl_cipher_list = TLS12_CIPHERS;
+		info.tls1_3_plus_cipher_list = TLS13_CIPHERS;
+	}
 	srv->ctx = lws_create_context(&info);
 	if (!srv->ctx) {
 		g_set_error(err, G_IO_ERROR, G_IO_ERROR_FAILED,
-			    "cannot listen on %s:%u (in use, or not an address of this machine)",
-			    cfg->listen_host, cfg->listen_port);
+			    "cannot listen on %s:%u (in use, or not an address of this machine%s)",
+			    cfg->listen_host, cfg->listen_port,
+			    cfg->tls_cert ? ", or TLS could not be set up: see the log" : "");
 		server_free(srv);
 		return NULL;
 	}
@@ -198,6 +402,7 @@ void server_free(server *srv)
 	if (!srv)
 		return;
 	g_clear_pointer(&srv->ctx, lws_context_destroy);
+	auth_free(srv->auth);
 	g_free(srv->vendor_pb);
 	g_free(srv->vendor_uplot);
 	g_free(srv);

@@ -9,6 +9,7 @@
  *   ringside_redis_inflight_overflow_total  requests refused because max_inflight were out
  *   ringside_redis_reconnects_total         connections re-established after a loss
  *   ringside_redis_reply_timeouts_total     connections dropped for a request unanswered 5 s
+ *   ringside_redis_auth_failures_total      connections whose AUTH Redis refused
  */
 #include "feedback/publisher.h"
 
@@ -68,6 +69,12 @@ struct publisher {
 	GQueue pending; /* of publisher_req, in send order; length = inflight */
 
 	guint64 publish_total, errors_total, overflow_total, reconnects_total, timeouts_total;
+
+	/* AUTH after each connect, before the connection counts as up. */
+	char *user;     /* NULL: AUTH with the password only */
+	char *password; /* NULL: no AUTH */
+	gboolean auth_logged; /* this run of refusals has had its warning */
+	guint64 auth_failures_total;
 };
 
 static void publisher_connect(publisher *p);
@@ -145,27 +152,79 @@ static gboolean publisher_on_connect_timeout(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-/* hiredis: the connect attempt finished. On failure hiredis frees AC as
- * soon as this returns. */
-static void publisher_on_connect(const redisAsyncContext *ac, int status)
+/* The connection is up (and authenticated when a password is set):
+ * publishes are accepted from now on. */
+static void publisher_up(publisher *p)
 {
-	publisher *p = ac->data;
-
-	if (!p)
-		return;
 	publisher_clear_source(&p->connect_timeout);
-	if (status != REDIS_OK) {
-		p->ac = NULL;
-		publisher_lost(p, FALSE, ac->c.errstr[0] ? ac->c.errstr : "connect failed");
-		return;
-	}
 	p->connected = TRUE;
 	p->backoff_ms = PUBLISHER_BACKOFF_MIN_MS;
 	p->down_logged = FALSE;
+	if (p->auth_logged)
+		g_message("redis %s: AUTH accepted", p->addr);
+	p->auth_logged = FALSE;
 	if (p->ever_connected)
 		p->reconnects_total++;
 	p->ever_connected = TRUE;
 	g_message("redis %s connected", p->addr);
+}
+
+/* hiredis: the reply to AUTH, or NULL when the context is being freed.
+ * Refused: said once per run of refusals, and the connection is closed;
+ * the disconnect callback arms the next attempt with the usual backoff. */
+static void publisher_on_auth(redisAsyncContext *ac, void *r, void *privdata)
+{
+	publisher *p = ac->data;
+	redisReply *reply = r;
+
+	if (!p || !reply)
+		return;
+	if (reply->type == REDIS_REPLY_STATUS && !g_ascii_strcasecmp(reply->str, "OK")) {
+		publisher_up(p);
+		return;
+	}
+	p->auth_failures_total++;
+	if (!p->auth_logged)
+		g_warning("redis %s: AUTH refused: %s; retrying in the background", p->addr,
+		          reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+	p->auth_logged = TRUE;
+	p->down_logged = TRUE; /* the line above is this outage's warning */
+	redisAsyncDisconnect(ac);
+}
+
+/* hiredis: the connect attempt finished. On failure hiredis frees AC as
+ * soon as this returns. With a password, AUTH goes first and the
+ * connection is up only once Redis accepts it; the connect timeout keeps
+ * running until then. */
+static void publisher_on_connect(const redisAsyncContext *ac, int status)
+{
+	publisher *p = ac->data;
+	const char *argv[3] = {"AUTH"};
+	size_t argvlen[3] = {4};
+	int argc = 1;
+
+	if (!p)
+		return;
+	if (status != REDIS_OK) {
+		publisher_clear_source(&p->connect_timeout);
+		p->ac = NULL;
+		publisher_lost(p, FALSE, ac->c.errstr[0] ? ac->c.errstr : "connect failed");
+		return;
+	}
+	if (!p->password) {
+		publisher_up(p);
+		return;
+	}
+	if (p->user) {
+		argv[argc] = p->user;
+		argvlen[argc++] = strlen(p->user);
+	}
+	argv[argc] = p->password;
+	argvlen[argc++] = strlen(p->password);
+	/* hiredis hands the callback a const context but owns a mutable one. */
+	if (redisAsyncCommandArgv((redisAsyncContext *)ac, publisher_on_auth, NULL, argc, argv,
+	                          argvlen) != REDIS_OK)
+		g_warning("redis %s: AUTH could not be sent", p->addr);
 }
 
 /* hiredis: an established connection ended. Every pending reply callback
@@ -180,6 +239,8 @@ static void publisher_on_disconnect(const redisAsyncContext *ac, int status)
 	if (status != REDIS_OK)
 		why = ac->c.errstr[0] ? ac->c.errstr : "connection error";
 	p->ac = NULL;
+	/* still armed when the connection ended during AUTH */
+	publisher_clear_source(&p->connect_timeout);
 	publisher_lost(p, TRUE, why);
 }
 
@@ -261,6 +322,8 @@ publisher *publisher_new(const struct publisher_conf *conf, GMainContext *ctx)
 	p->not_connected = g_strdup_printf("redis not connected (%s)", p->addr);
 	p->maxlen = conf->maxlen;
 	p->max_inflight = conf->max_inflight ? conf->max_inflight : PUBLISHER_DEFAULT_INFLIGHT;
+	p->user = g_strdup(conf->user);
+	p->password = g_strdup(conf->password);
 	p->backoff_ms = PUBLISHER_BACKOFF_MIN_MS;
 	g_queue_init(&p->pending);
 	p->watchdog = g_timeout_source_new(1000);
@@ -303,6 +366,10 @@ void publisher_free(publisher *p)
 	g_free(p->host);
 	g_free(p->addr);
 	g_free(p->not_connected);
+	g_free(p->user);
+	if (p->password)
+		memset(p->password, 0, strlen(p->password));
+	g_free(p->password);
 	g_free(p);
 }
 
@@ -466,4 +533,6 @@ void publisher_metrics_append(publisher *p, GString *out)
 	                       p->reconnects_total);
 	g_string_append_printf(out, "ringside_redis_reply_timeouts_total %" G_GUINT64_FORMAT "\n",
 	                       p->timeouts_total);
+	g_string_append_printf(out, "ringside_redis_auth_failures_total %" G_GUINT64_FORMAT "\n",
+	                       p->auth_failures_total);
 }

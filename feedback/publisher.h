@@ -12,6 +12,8 @@ struct publisher_conf {
 	guint16 port;
 	guint64 maxlen;        /* XADD MAXLEN ~ maxlen; 0 = no trimming */
 	guint max_inflight;    /* requests awaiting a reply, at most */
+	const char *user;      /* AUTH user password (Redis 6 ACL); NULL: AUTH password */
+	const char *password;  /* NULL: no AUTH */
 };
 
 /* Called on the main loop once per publisher_xadd. STREAM_ID is the entry

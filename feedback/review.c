@@ -5,7 +5,11 @@
 
 #include <string.h>
 
+#include "feedback/auth.h"
 #include "feedback/label.h"
+#include "feedback/recovery.h"
+#include "feedback/relay.h"
+#include "feedback/review_test.h"
 #include "feedback/sched.h"
 #include "feedback/wire.h"
 
@@ -13,6 +17,7 @@
 #define RECENT_LABELS 4096 /* label ids remembered for idempotent replays */
 #define CLOSE_REASON_MAX 100
 #define HELLO_TIMEOUT_S 10   /* a connection must say hello within this */
+#define RECHECK_US G_USEC_PER_SEC /* signed-in tokens re-checked this often */
 
 /* One of these per websocket connection (lws per-session data). */
 struct conn {
@@ -30,6 +35,9 @@ struct conn {
 	int close_code;     /* non-zero: close once the queue is out */
 	gboolean overflowed; /* send queue passed its cap: to be dropped */
 	char close_reason[CLOSE_REASON_MAX];
+	struct auth_identity id; /* who the hello's token said; valid with reviewer_id */
+	double rate_tokens;      /* message rate limit: a token bucket */
+	gint64 rate_us;          /* monotonic time of the last refill */
 };
 
 /* One of these per label on its way to Redis. */
@@ -51,6 +59,8 @@ struct recent {
 struct review {
 	const struct rs_config *cfg;
 	publisher *pub;
+	relay *relay;  /* NULL: straight to the publisher (review_set_durable) */
+	recovery *rec; /* NULL: open windows are not listed on disk */
 	sched *sched;
 	GHashTable *conns; /* serial -> struct conn * */
 	guint64 next_serial;
@@ -62,6 +72,10 @@ struct review {
 	guint reap_id;     /* idle source dropping overflowed connections */
 	guint64 bad_messages, labels_ok, labels_invalid, labels_failed, auth_failures;
 	guint64 send_overflow, expired_published, expired_lost, messages_in;
+	auth *auth;
+	gint64 recheck_us; /* monotonic time of the last token re-check */
+	guint64 origin_refused, rate_limited;
+	guint64 auth_refused[AUTH_N_RESULTS];
 };
 
 static gint64 now_ns(void)
@@ -88,9 +102,19 @@ static gboolean reap_overflowed(gpointer user)
 			sched_reviewer_leave(rv->sched, c->sr, now_ns());
 			c->sr = NULL;
 		}
-		lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+		if (c->wsi)
+			lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT,
+					LWS_TO_KILL_ASYNC);
 	}
 	return G_SOURCE_REMOVE;
+}
+
+/* Asks lws for a writable callback. A connection without a socket (made by
+ * review_test.h) has nobody to ask. */
+static void conn_want_write(struct conn *c)
+{
+	if (c->wsi)
+		lws_callback_on_writable(c->wsi);
 }
 
 /* Queues MSG (taken) for C and asks for a writable callback. Over the
@@ -129,7 +153,7 @@ static void conn_send(struct conn *c, GBytes *msg)
 	}
 	c->out_bytes += len;
 	g_queue_push_tail(&c->outq, msg);
-	lws_callback_on_writable(c->wsi);
+	conn_want_write(c);
 }
 
 static void conn_error(struct conn *c, const char *code, const char *message, const char *label_id,
@@ -147,7 +171,7 @@ static void conn_close_after(struct conn *c, int code, const char *reason)
 				     reason, NULL, NULL));
 	c->close_code = code;
 	g_strlcpy(c->close_reason, reason, sizeof(c->close_reason));
-	lws_callback_on_writable(c->wsi);
+	conn_want_write(c);
 }
 
 /* The connection of REVIEWER_ID that should hear about a label: the one
@@ -226,6 +250,8 @@ static void on_label_published(const char *stream_id, const char *errstr, void *
 	struct conn *c = find_conn(rv, p->serial, p->reviewer_id);
 
 	g_hash_table_steal(rv->inflight, p->label_id);
+	if (stream_id && rv->rec)
+		recovery_window_closed(rv->rec, p->window_id);
 	if (!rv->sched) {
 		/* Shutting down: the scheduler is gone, nobody to tell. */
 		g_message("label %s for %s by %s: %s after shutdown", p->label_id, p->window_id,
@@ -250,6 +276,19 @@ static void on_label_published(const char *stream_id, const char *errstr, void *
 			conn_error(c, "publish_failed", msg, p->label_id, p->window_id);
 	}
 	pending_free(p);
+}
+
+/* Sends one entry to Redis: through the relay when there is one (it
+ * spools what Redis cannot take now), else straight to the publisher. ID is
+ * what consumers deduplicate on. DONE as for publisher_xadd. */
+static void publish(review *rv, const char *id, const char *stream, guint n_fields,
+		    const char *const *fields, const char *const *values, const gsize *vlens,
+		    publisher_done_fn done, void *user)
+{
+	if (rv->relay)
+		relay_xadd(rv->relay, id, stream, n_fields, fields, values, vlens, done, user);
+	else
+		publisher_xadd(rv->pub, stream, n_fields, fields, values, vlens, done, user);
 }
 
 static char *join_classes(const Ringside__V1__Label *l)
@@ -362,15 +401,16 @@ static void handle_submit(struct conn *c, Ringside__V1__Label *l)
 		gsize lens[] = {5, strlen(out.label_id), strlen(out.window_id), strlen(out.group),
 				strlen(out.reviewer), strlen(classes), pb_len};
 
-		publisher_xadd(rv->pub, rv->cfg->label_stream, G_N_ELEMENTS(fields), fields, values,
-			       lens, on_label_published, p);
+		publish(rv, out.label_id, rv->cfg->label_stream, G_N_ELEMENTS(fields), fields,
+			values, lens, on_label_published, p);
 	}
 }
 
 static void handle_hello(struct conn *c, const Ringside__V1__Hello *h)
 {
 	review *rv = c->rv;
-	const struct rs_reviewer_conf *r;
+	enum auth_result res;
+	char detail[256];
 	Ringside__V1__ServerMessage m = RINGSIDE__V1__SERVER_MESSAGE__INIT;
 	Ringside__V1__Welcome w = RINGSIDE__V1__WELCOME__INIT;
 
@@ -378,19 +418,27 @@ static void handle_hello(struct conn *c, const Ringside__V1__Hello *h)
 		conn_error(c, "bad_message", "hello: already signed in", NULL, NULL);
 		return;
 	}
-	r = config_find_reviewer_by_token(rv->cfg, h->token);
-	if (!r) {
+	/* Being closed (a refused token, no hello first, shutdown): a hello
+	 * that was already on its way signs nobody in. */
+	if (c->close_code)
+		return;
+	res = auth_check(rv->auth, h->token, g_get_real_time() / G_USEC_PER_SEC, &c->id, detail,
+			 sizeof(detail));
+	if (res != AUTH_OK) {
 		rv->auth_failures++;
-		g_message("refused a hello from %s: unknown token",
-			  lws_get_peer_simple(c->wsi, (char[64]){0}, 64));
-		conn_error(c, "unauthorized", "token refused", NULL, NULL);
+		rv->auth_refused[res]++;
+		g_message("refused a hello from %s: %s (%s)",
+			  c->wsi ? lws_get_peer_simple(c->wsi, (char[64]){0}, 64) : "(no socket)",
+			  auth_result_reason(res), detail);
+		conn_error(c, "unauthorized", auth_result_reason(res), NULL, NULL);
 		c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
-		g_strlcpy(c->close_reason, "unauthorized", sizeof(c->close_reason));
-		lws_callback_on_writable(c->wsi);
+		g_strlcpy(c->close_reason, auth_result_reason(res), sizeof(c->close_reason));
+		conn_want_write(c);
 		return;
 	}
-	c->reviewer_id = g_strdup(r->id);
-	lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
+	c->reviewer_id = g_strdup(c->id.reviewer);
+	if (c->wsi)
+		lws_set_timeout(c->wsi, NO_PENDING_TIMEOUT, 0);
 	{
 		/* The client's name is theirs to choose: printable and short
 		 * before it goes into a log line. */
@@ -400,7 +448,14 @@ static void handle_hello(struct conn *c, const Ringside__V1__Hello *h)
 		for (const char *k = h->client; *k && n < sizeof(client) - 1; k++)
 			client[n++] = (*k >= ' ' && *k <= '~') ? *k : '?';
 		client[n] = '\0';
-		g_message("reviewer %s connected (%s)", r->id, n ? client : "no client name");
+		if (c->id.signed_token)
+			g_message("reviewer %s connected (%s) as %s, token %s expiring at "
+				  "%" G_GINT64_FORMAT,
+				  c->reviewer_id, n ? client : "no client name",
+				  rs_role_name(c->id.role), c->id.token_id, c->id.expiry);
+		else
+			g_message("reviewer %s connected (%s) as %s", c->reviewer_id,
+				  n ? client : "no client name", rs_role_name(c->id.role));
 	}
 	w.reviewer = c->reviewer_id;
 	w.server = "ringsided/" RINGSIDE_VERSION;
@@ -408,7 +463,7 @@ static void handle_hello(struct conn *c, const Ringside__V1__Hello *h)
 	m.msg_case = RINGSIDE__V1__SERVER_MESSAGE__MSG_WELCOME;
 	m.welcome = &w;
 	conn_send(c, wire_pack_server(&m));
-	c->sr = sched_reviewer_join(rv->sched, c->reviewer_id, c, 1, now_ns());
+	c->sr = sched_reviewer_join_as(rv->sched, c->reviewer_id, c->id.role, c, 1, now_ns());
 }
 
 /* One whole client message. Bad input is answered with an error and the
@@ -432,7 +487,7 @@ static void handle_message(struct conn *c, const guint8 *data, gsize len)
 		conn_error(c, "unauthorized", "say hello with a token first", NULL, NULL);
 		c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
 		g_strlcpy(c->close_reason, "hello first", sizeof(c->close_reason));
-		lws_callback_on_writable(c->wsi);
+		conn_want_write(c);
 		goto out;
 	}
 	switch (m->msg_case) {
@@ -519,6 +574,61 @@ static void conn_closed(struct conn *c)
 	c->rv = NULL;
 }
 
+/* The websocket handshake, before it is accepted: a browser page from an
+ * origin the policy does not allow (auth_origin_allowed) is refused, so
+ * another site cannot use a reviewer's browser to talk to the daemon.
+ * Returns TRUE to let it through. */
+static gboolean handshake_allowed(review *rv, struct lws *wsi)
+{
+	char origin[256], host[256];
+	int olen = lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN);
+	int hlen = lws_hdr_total_length(wsi, WSI_TOKEN_HOST);
+
+	if (olen <= 0)
+		return TRUE;
+	origin[0] = '\0';
+	if (olen >= (int)sizeof(origin) ||
+	    lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) < 0)
+		goto refuse;
+	host[0] = '\0';
+	if (hlen >= (int)sizeof(host) ||
+	    (hlen > 0 && lws_hdr_copy(wsi, host, sizeof(host), WSI_TOKEN_HOST) < 0))
+		goto refuse;
+	if (auth_origin_allowed(rv->cfg, origin, host[0] ? host : NULL))
+		return TRUE;
+refuse:
+	rv->origin_refused++;
+	{
+		/* The header is the peer's to choose: printable and short. */
+		char shown[81] = "(too long)";
+		gsize n = 0;
+
+		if (olen < (int)sizeof(origin)) {
+			for (const char *k = origin; *k && n < sizeof(shown) - 1; k++)
+				shown[n++] = (*k >= ' ' && *k <= '~') ? *k : '?';
+			shown[n] = '\0';
+		}
+		g_message("refused a websocket from %s: origin \"%s\" is not allowed",
+			  lws_get_peer_simple(wsi, (char[64]){0}, 64), shown);
+	}
+	return FALSE;
+}
+
+/* Takes one message from C's token bucket (max_messages_per_second,
+ * bursts of twice that). FALSE when the bucket is empty. O(1). */
+static gboolean conn_rate_take(struct conn *c, gint64 now_us)
+{
+	double rate = c->rv->cfg->max_messages_per_second;
+	double burst = 2 * rate;
+
+	c->rate_tokens = MIN(burst, c->rate_tokens + (double)(now_us - c->rate_us) * rate / 1e6);
+	c->rate_us = now_us;
+	if (c->rate_tokens < 1)
+		return FALSE;
+	c->rate_tokens -= 1;
+	return TRUE;
+}
+
 static int callback_review(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 			   size_t len)
 {
@@ -527,6 +637,8 @@ static int callback_review(struct lws *wsi, enum lws_callback_reasons reason, vo
 	review *rv = proto ? proto->user : NULL;
 
 	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return rv && handshake_allowed(rv, wsi) ? 0 : -1;
 	case LWS_CALLBACK_ESTABLISHED:
 		if (rv->stopping)
 			return -1;
@@ -538,6 +650,8 @@ static int callback_review(struct lws *wsi, enum lws_callback_reasons reason, vo
 		c->scratch = g_malloc(LWS_PRE + FRAGMENT_BYTES);
 		g_hash_table_insert(rv->conns, &c->serial, c);
 		lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, HELLO_TIMEOUT_S);
+		c->rate_us = g_get_monotonic_time();
+		c->rate_tokens = 2.0 * rv->cfg->max_messages_per_second;
 		break;
 	case LWS_CALLBACK_RECEIVE:
 		if (!c->rv)
@@ -562,6 +676,16 @@ static int callback_review(struct lws *wsi, enum lws_callback_reasons reason, vo
 					 (unsigned char *)"message too large", 17);
 			return -1;
 		}
+		if (!conn_rate_take(c, g_get_monotonic_time())) {
+			rv->rate_limited++;
+			g_message("reviewer %s from %s: over %u messages/s; closing the connection",
+				  c->reviewer_id ? c->reviewer_id : "(no hello yet)",
+				  lws_get_peer_simple(wsi, (char[64]){0}, 64),
+				  rv->cfg->max_messages_per_second);
+			lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+					 (unsigned char *)"rate limit", 10);
+			return -1;
+		}
 		if (lws_frame_is_binary(wsi))
 			handle_message(c, c->rx->data, c->rx->len);
 		g_byte_array_set_size(c->rx, 0);
@@ -584,10 +708,13 @@ static int callback_review(struct lws *wsi, enum lws_callback_reasons reason, vo
 static void ops_offer(void *conn, const struct sched_assignment *a, void *user)
 {
 	struct conn *c = conn;
+	review *rv = user;
 	gint64 left = a->deadline_ns - a->assigned_ns;
 
 	conn_send(c, wire_pack_task(a->packed_window, a->window->group, a->deadline_ns,
 				    (guint)(left / 1000000), a->attempt));
+	if (rv->rec)
+		recovery_window_offered(rv->rec, a->window->id, sched_reviewer_id(a->reviewer));
 }
 
 static void ops_revoke(void *conn, const char *window_id, const char *reason, void *user)
@@ -614,6 +741,8 @@ static void on_expired_published(const char *stream_id, const char *errstr, void
 
 	if (stream_id) {
 		e->rv->expired_published++;
+		if (e->rv->rec)
+			recovery_window_closed(e->rv->rec, e->window_id);
 	} else {
 		e->rv->expired_lost++;
 		g_warning("expired record for %s not published: %s", e->window_id, errstr);
@@ -622,13 +751,41 @@ static void on_expired_published(const char *stream_id, const char *errstr, void
 	g_free(e);
 }
 
+/* Publishes EX (filled in but for expired_ns) to the expired stream under
+ * the id "expired:<window_id>"; once stored, the window leaves the list of
+ * open windows. */
+static void publish_expired(review *rv, Ringside__V1__Expired *ex)
+{
+	struct expired_pub *e = g_new0(struct expired_pub, 1);
+	g_autofree char *id = g_strdup_printf("expired:%s", ex->window_id);
+	g_autofree guint8 *pb = NULL;
+	gsize pb_len;
+
+	ex->expired_ns = now_ns();
+	pb_len = ringside__v1__expired__get_packed_size(ex);
+	pb = g_malloc(pb_len ? pb_len : 1);
+	ringside__v1__expired__pack(ex, pb);
+	g_message("window %s expired (%s) after %u offer(s)", ex->window_id, ex->reason,
+		  ex->attempts);
+	e->rv = rv;
+	e->window_id = g_strdup(ex->window_id);
+	{
+		const char *fields[] = {"type", "window", "group", "reason", "pb"};
+		const char *values[] = {"expired", ex->window_id, ex->group, ex->reason,
+					(const char *)pb};
+		gsize lens[] = {7, strlen(ex->window_id), strlen(ex->group), strlen(ex->reason),
+				pb_len};
+
+		publish(rv, id, rv->cfg->expired_stream, G_N_ELEMENTS(fields), fields, values, lens,
+			on_expired_published, e);
+	}
+}
+
 static void ops_expired(const struct sched_expiry *x, void *user)
 {
 	review *rv = user;
 	Ringside__V1__Expired ex = RINGSIDE__V1__EXPIRED__INIT;
-	struct expired_pub *e = g_new0(struct expired_pub, 1);
-	g_autofree guint8 *pb = NULL;
-	gsize pb_len, n = 0;
+	gsize n = 0;
 
 	while (x->reviewers[n])
 		n++;
@@ -640,23 +797,7 @@ static void ops_expired(const struct sched_expiry *x, void *user)
 	ex.n_reviewers = n;
 	ex.reviewers = (char **)x->reviewers;
 	ex.reason = (char *)x->reason;
-	ex.expired_ns = now_ns();
-	pb_len = ringside__v1__expired__get_packed_size(&ex);
-	pb = g_malloc(pb_len ? pb_len : 1);
-	ringside__v1__expired__pack(&ex, pb);
-	g_message("window %s expired (%s) after %u offer(s)", ex.window_id, ex.reason, ex.attempts);
-	e->rv = rv;
-	e->window_id = g_strdup(ex.window_id);
-	{
-		const char *fields[] = {"type", "window", "group", "reason", "pb"};
-		const char *values[] = {"expired", ex.window_id, ex.group, ex.reason,
-					(const char *)pb};
-		gsize lens[] = {7, strlen(ex.window_id), strlen(ex.group), strlen(ex.reason),
-				pb_len};
-
-		publisher_xadd(rv->pub, rv->cfg->expired_stream, G_N_ELEMENTS(fields), fields,
-			       values, lens, on_expired_published, e);
-	}
+	publish_expired(rv, &ex);
 }
 
 static const struct sched_ops review_sched_ops = {
@@ -677,7 +818,37 @@ review *review_new(const struct rs_config *cfg, publisher *pub)
 	rv->recent = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					   (GDestroyNotify)recent_free);
 	g_queue_init(&rv->recent_order);
+	rv->auth = auth_new(cfg);
 	return rv;
+}
+
+void review_set_durable(review *rv, relay *rl, recovery *rec)
+{
+	g_autoptr(GPtrArray) crashed = NULL;
+
+	rv->relay = rl;
+	rv->rec = rec;
+	if (!rec)
+		return;
+	crashed = recovery_take_crashed(rec);
+	if (crashed->len)
+		g_warning("%u window(s) were still open when the previous run stopped without "
+			  "a shutdown; expiring them (crashed)",
+			  crashed->len);
+	for (guint i = 0; i < crashed->len; i++) {
+		const struct recovery_window *w = crashed->pdata[i];
+		Ringside__V1__Expired ex = RINGSIDE__V1__EXPIRED__INIT;
+
+		ex.window_id = w->id;
+		ex.group = w->group;
+		ex.start_ns = w->start_ns;
+		ex.end_ns = w->end_ns;
+		ex.attempts = w->attempts;
+		ex.n_reviewers = w->reviewers->len;
+		ex.reviewers = (char **)w->reviewers->pdata;
+		ex.reason = "crashed";
+		publish_expired(rv, &ex);
+	}
 }
 
 void review_expire_all(review *rv)
@@ -695,6 +866,7 @@ void review_free(review *rv)
 	g_hash_table_unref(rv->inflight);
 	g_queue_clear(&rv->recent_order);
 	g_hash_table_unref(rv->recent);
+	auth_free(rv->auth);
 	g_free(rv);
 }
 
@@ -714,14 +886,50 @@ void review_add_window(rs_window *w, void *user)
 {
 	review *rv = user;
 
-	if (rv->sched)
-		sched_add_window(rv->sched, w, now_ns());
+	if (!rv->sched)
+		return;
+	/* Listed before the scheduler sees it: it may expire it at once. */
+	if (rv->rec)
+		recovery_window_open(rv->rec, w->id, w->group->name, w->start_ns, w->end_ns);
+	sched_add_window(rv->sched, w, now_ns());
+}
+
+/* Once a second: a connection signed in with a token that has since
+ * expired or been revoked is closed (1008 with the reason). O(connections). */
+static void recheck_tokens(review *rv)
+{
+	gint64 mono = g_get_monotonic_time();
+	gint64 now_s = g_get_real_time() / G_USEC_PER_SEC;
+	GHashTableIter it;
+	gpointer v;
+
+	if (mono - rv->recheck_us < RECHECK_US)
+		return;
+	rv->recheck_us = mono;
+	g_hash_table_iter_init(&it, rv->conns);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct conn *c = v;
+		enum auth_result res;
+
+		if (!c->reviewer_id || !c->id.signed_token || c->close_code)
+			continue;
+		res = auth_recheck(rv->auth, &c->id, now_s);
+		if (res == AUTH_OK)
+			continue;
+		g_message("reviewer %s: %s (token %s); closing the connection", c->reviewer_id,
+			  auth_result_reason(res), c->id.token_id);
+		conn_error(c, "unauthorized", auth_result_reason(res), NULL, NULL);
+		c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
+		g_strlcpy(c->close_reason, auth_result_reason(res), sizeof(c->close_reason));
+		conn_want_write(c);
+	}
 }
 
 void review_tick(review *rv)
 {
 	if (rv->sched)
 		sched_tick(rv->sched, now_ns());
+	recheck_tokens(rv);
 }
 
 guint review_close_all(review *rv)
@@ -797,4 +1005,56 @@ void review_metrics_append(review *rv, GString *out)
 			       st.declined, st.completed, st.expired_deadline,
 			       st.expired_unassigned, st.expired_queue_full, st.expired_declined,
 			       st.expired_too_large);
+	for (guint r = AUTH_OK + 1; r < AUTH_N_RESULTS; r++)
+		g_string_append_printf(out,
+				       "ringside_auth_refused_total{reason=\"%s\"} %" G_GUINT64_FORMAT
+				       "\n",
+				       auth_result_label(r), rv->auth_refused[r]);
+	g_string_append_printf(out,
+			       "ringside_origin_refused_total %" G_GUINT64_FORMAT "\n"
+			       "ringside_rate_limited_total %" G_GUINT64_FORMAT "\n",
+			       rv->origin_refused, rv->rate_limited);
+}
+
+/* ---------------------------------------------------------------- tests */
+
+/* review_test.h: a connection with no socket, as LWS_CALLBACK_ESTABLISHED
+ * makes one, but owned by the caller. */
+struct conn *review_test_conn_new(review *rv)
+{
+	struct conn *c = g_new0(struct conn, 1);
+
+	c->rv = rv;
+	c->serial = ++rv->next_serial;
+	g_queue_init(&c->outq);
+	g_hash_table_insert(rv->conns, &c->serial, c);
+	return c;
+}
+
+void review_test_conn_message(struct conn *c, const guint8 *data, gsize len)
+{
+	if (c->rv)
+		handle_message(c, data, len);
+}
+
+GBytes *review_test_conn_pop(struct conn *c)
+{
+	GBytes *msg = g_queue_pop_head(&c->outq);
+
+	if (msg)
+		c->out_bytes -= g_bytes_get_size(msg);
+	return msg;
+}
+
+gboolean review_test_conn_closing(const struct conn *c)
+{
+	return c->close_code != 0;
+}
+
+void review_test_conn_free(struct conn *c)
+{
+	if (!c)
+		return;
+	conn_closed(c);
+	g_free(c);
 }

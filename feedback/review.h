@@ -1,6 +1,7 @@
 /* The reviewer protocol (websocket subprotocol "ringside.v1"): hello with
  * a token, tasks pushed, labels submitted, validated, published to Redis
- * and acknowledged only once Redis has them. */
+ * and acknowledged only once Redis (or the spool, review_set_durable) has
+ * them. */
 #pragma once
 
 #include <glib.h>
@@ -8,12 +9,21 @@
 
 #include "daemon/config.h"
 #include "feedback/publisher.h"
+#include "feedback/recovery.h"
+#include "feedback/relay.h"
 #include "streams/window.h"
 
 typedef struct review review;
 
 /* CFG and PUB are borrowed and must outlive it. */
 review *review_new(const struct rs_config *cfg, publisher *pub);
+/* Durable publishing (docs/spool.md): labels and Expired records go
+ * through RL, so an ack means Redis or the spool has the label (the Ack's
+ * stream_id is then "spooled"), and open windows are listed in REC (NULL:
+ * not listed). Publishes an Expired{reason:"crashed"} for each window REC
+ * found left open by the previous run. Both borrowed; call once, right
+ * after review_new. Free RV after the relay's pending callbacks ran. */
+void review_set_durable(review *rv, relay *rl, recovery *rec);
 /* Expires what is still waiting or assigned ("shutdown") and drops the
  * scheduler; labels answered by Redis afterwards are only logged. */
 void review_expire_all(review *rv);

@@ -15,6 +15,8 @@ struct entry {
 	GPtrArray *tried;  /* reviewer ids, in offer order (char *) */
 	gint64 waiting_since;
 	struct sched_assignment *a; /* non-NULL while assigned */
+	GList *link; /* its node in sched.waiting while waiting, else NULL */
+	guint gidx;  /* its index in its group's list while waiting */
 };
 
 /* One of these per connected reviewer (one per connection). */
@@ -23,6 +25,7 @@ struct sched_reviewer {
 	void *conn;
 	guint capacity;
 	GPtrArray *entries; /* struct entry *, assigned to this reviewer */
+	enum rs_role role;  /* as signed in; kept for later, unused here */
 };
 
 struct sched {
@@ -31,9 +34,12 @@ struct sched {
 	void *user;
 	gsize max_task_bytes;
 	GQueue waiting;      /* struct entry *, head offered first */
+	GHashTable *by_group; /* rs_group_conf * -> GPtrArray of its waiting entries */
+	gint64 next_timeout_ns; /* no waiting window times out before this */
 	GPtrArray *assigned; /* struct entry * */
 	GPtrArray *reviewers; /* sched_reviewer * */
 	guint next_reviewer;  /* round-robin start among equally loaded */
+	guint free_slots;     /* sum of capacity - entries over reviewers */
 	struct sched_stats st;
 };
 
@@ -72,20 +78,60 @@ static void expire(sched *s, struct entry *e, const char *reason)
 	entry_free(e);
 }
 
-static guint waiting_in_group(sched *s, const struct rs_group_conf *g, GList **oldest)
+/* Puts E in the waiting queue, at the head (offered first) or the tail,
+ * and in its group's list. */
+static void waiting_push(sched *s, struct entry *e, gboolean at_head)
 {
-	guint n = 0;
+	const struct rs_group_conf *g = e->window->group;
+	GPtrArray *a = g_hash_table_lookup(s->by_group, g);
 
-	*oldest = NULL;
-	for (GList *l = s->waiting.head; l; l = l->next) {
-		struct entry *e = l->data;
-		if (e->window->group != g)
-			continue;
-		if (!*oldest || e->waiting_since < ((struct entry *)(*oldest)->data)->waiting_since)
-			*oldest = l;
-		n++;
+	if (at_head) {
+		g_queue_push_head(&s->waiting, e);
+		e->link = s->waiting.head;
+	} else {
+		g_queue_push_tail(&s->waiting, e);
+		e->link = s->waiting.tail;
 	}
-	return n;
+	if (!a) {
+		a = g_ptr_array_new();
+		g_hash_table_insert(s->by_group, (gpointer)g, a);
+	}
+	e->gidx = a->len;
+	g_ptr_array_add(a, e);
+	s->next_timeout_ns = MIN(s->next_timeout_ns, e->waiting_since + g->queue_timeout_ns);
+}
+
+/* Takes the waiting entry E out of the queue and its group's list. O(1). */
+static void waiting_remove(sched *s, struct entry *e)
+{
+	const struct rs_group_conf *g = e->window->group;
+	GPtrArray *a = g_hash_table_lookup(s->by_group, g);
+
+	g_queue_delete_link(&s->waiting, e->link);
+	e->link = NULL;
+	g_ptr_array_remove_index_fast(a, e->gidx);
+	if (e->gidx < a->len)
+		((struct entry *)a->pdata[e->gidx])->gidx = e->gidx;
+	if (!a->len)
+		g_hash_table_remove(s->by_group, g);
+}
+
+/* The window of the list A (one group's) waiting longest; of those, the
+ * earliest window. O(waiting windows of the group), only paid when the
+ * group is over its queue_max. */
+static struct entry *group_oldest(const GPtrArray *a)
+{
+	struct entry *oldest = NULL;
+
+	for (guint i = 0; i < a->len; i++) {
+		struct entry *e = a->pdata[i];
+
+		if (!oldest || e->waiting_since < oldest->waiting_since ||
+		    (e->waiting_since == oldest->waiting_since &&
+		     e->window->start_ns < oldest->window->start_ns))
+			oldest = e;
+	}
+	return oldest;
 }
 
 static gboolean has_tried(const struct entry *e, const char *id)
@@ -113,6 +159,8 @@ static sched_reviewer *pick_reviewer(sched *s, const struct entry *e)
 			continue;
 		if (!best || r->entries->len < best->entries->len)
 			best = r;
+		if (best->entries->len == 0)
+			break; /* nobody is less loaded */
 	}
 	if (best)
 		s->next_reviewer++;
@@ -134,6 +182,7 @@ static void offer(sched *s, struct entry *e, sched_reviewer *r, gint64 now_ns)
 	a->deadline_ns = now_ns + g->time_box_ns;
 	e->a = a;
 	g_ptr_array_add(r->entries, e);
+	s->free_slots--;
 	g_ptr_array_add(s->assigned, e);
 	if (a->attempt > 1)
 		s->st.reoffered++;
@@ -142,19 +191,20 @@ static void offer(sched *s, struct entry *e, sched_reviewer *r, gint64 now_ns)
 }
 
 /* Offers waiting windows, oldest first, to reviewers with room. A window
- * nobody may take stays and does not block those behind it.
- * O(waiting x reviewers). */
+ * nobody may take stays and does not block those behind it. Stops as soon
+ * as no reviewer has room, so with everyone busy it costs nothing; else
+ * O(waiting x reviewers) at worst. */
 static void dispatch(sched *s, gint64 now_ns)
 {
 	GList *l = s->waiting.head;
 
-	while (l && s->reviewers->len) {
+	while (l && s->free_slots) {
 		GList *next = l->next;
 		struct entry *e = l->data;
 		sched_reviewer *r = pick_reviewer(s, e);
 
 		if (r) {
-			g_queue_delete_link(&s->waiting, l);
+			waiting_remove(s, e);
 			offer(s, e, r, now_ns);
 		}
 		l = next;
@@ -172,8 +222,10 @@ static void forget_offer(struct entry *e)
 /* Takes E out of the assigned set and its reviewer's list. */
 static void unassign(sched *s, struct entry *e)
 {
-	if (e->a->reviewer)
+	if (e->a->reviewer) {
 		g_ptr_array_remove_fast(e->a->reviewer->entries, e);
+		s->free_slots++;
+	}
 	g_ptr_array_remove_fast(s->assigned, e);
 	g_clear_pointer(&e->a, g_free);
 }
@@ -187,7 +239,7 @@ static void requeue_or_expire(sched *s, struct entry *e, const char *reason, gin
 		return;
 	}
 	e->waiting_since = now_ns;
-	g_queue_push_head(&s->waiting, e);
+	waiting_push(s, e, TRUE);
 }
 
 sched *sched_new(const struct rs_config *cfg, gsize max_task_bytes, const struct sched_ops *ops,
@@ -200,6 +252,9 @@ sched *sched_new(const struct rs_config *cfg, gsize max_task_bytes, const struct
 	s->ops = ops;
 	s->user = user;
 	g_queue_init(&s->waiting);
+	s->by_group = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+					    (GDestroyNotify)g_ptr_array_unref);
+	s->next_timeout_ns = G_MAXINT64;
 	s->assigned = g_ptr_array_new();
 	s->reviewers = g_ptr_array_new();
 	return s;
@@ -225,8 +280,10 @@ void sched_free(sched *s)
 		unassign(s, e);
 		expire(s, e, "shutdown");
 	}
-	while ((e = g_queue_pop_head(&s->waiting)))
+	while ((e = g_queue_peek_head(&s->waiting))) {
+		waiting_remove(s, e);
 		expire(s, e, "shutdown");
+	}
 	for (guint i = 0; i < s->reviewers->len; i++) {
 		sched_reviewer *r = s->reviewers->pdata[i];
 		g_ptr_array_unref(r->entries);
@@ -235,13 +292,14 @@ void sched_free(sched *s)
 	}
 	g_ptr_array_unref(s->reviewers);
 	g_ptr_array_unref(s->assigned);
+	g_hash_table_unref(s->by_group);
 	g_free(s);
 }
 
 void sched_add_window(sched *s, rs_window *w, gint64 now_ns)
 {
 	struct entry *e = g_new0(struct entry, 1);
-	GList *oldest = NULL;
+	GPtrArray *a;
 
 	e->window = rs_window_ref(w);
 	e->packed = wire_pack_window(w);
@@ -254,13 +312,14 @@ void sched_add_window(sched *s, rs_window *w, gint64 now_ns)
 		expire(s, e, "too_large");
 		return;
 	}
-	g_queue_push_tail(&s->waiting, e);
+	waiting_push(s, e, FALSE);
 	dispatch(s, now_ns);
 	/* Bounded: past queue_max the oldest waiting window of the group
 	 * leaves with a record; fresh windows are worth more to a live model. */
-	while (waiting_in_group(s, w->group, &oldest) > w->group->queue_max && oldest) {
-		struct entry *old = oldest->data;
-		g_queue_delete_link(&s->waiting, oldest);
+	while ((a = g_hash_table_lookup(s->by_group, w->group)) && a->len > w->group->queue_max) {
+		struct entry *old = group_oldest(a);
+
+		waiting_remove(s, old);
 		expire(s, old, "queue_full");
 	}
 }
@@ -268,13 +327,21 @@ void sched_add_window(sched *s, rs_window *w, gint64 now_ns)
 sched_reviewer *sched_reviewer_join(sched *s, const char *reviewer_id, void *conn, guint capacity,
 				    gint64 now_ns)
 {
+	return sched_reviewer_join_as(s, reviewer_id, RS_ROLE_REVIEWER, conn, capacity, now_ns);
+}
+
+sched_reviewer *sched_reviewer_join_as(sched *s, const char *reviewer_id, enum rs_role role,
+				       void *conn, guint capacity, gint64 now_ns)
+{
 	sched_reviewer *r = g_new0(sched_reviewer, 1);
 
 	r->id = g_strdup(reviewer_id);
+	r->role = role;
 	r->conn = conn;
 	r->capacity = capacity ? capacity : 1;
 	r->entries = g_ptr_array_new();
 	g_ptr_array_add(s->reviewers, r);
+	s->free_slots += r->capacity;
 	dispatch(s, now_ns);
 	return r;
 }
@@ -282,6 +349,7 @@ sched_reviewer *sched_reviewer_join(sched *s, const char *reviewer_id, void *con
 void sched_reviewer_leave(sched *s, sched_reviewer *r, gint64 now_ns)
 {
 	g_ptr_array_remove(s->reviewers, r);
+	s->free_slots -= r->capacity - r->entries->len;
 	while (r->entries->len) {
 		struct entry *e = g_ptr_array_steal_index_fast(r->entries, 0);
 
@@ -296,7 +364,7 @@ void sched_reviewer_leave(sched *s, sched_reviewer *r, gint64 now_ns)
 		/* waiting_since stays: a window must not circulate forever
 		 * between reviewers who keep dropping. */
 		forget_offer(e);
-		g_queue_push_head(&s->waiting, e);
+		waiting_push(s, e, TRUE);
 	}
 	g_ptr_array_unref(r->entries);
 	g_free(r->id);
@@ -307,6 +375,11 @@ void sched_reviewer_leave(sched *s, sched_reviewer *r, gint64 now_ns)
 const char *sched_reviewer_id(const sched_reviewer *r)
 {
 	return r->id;
+}
+
+enum rs_role sched_reviewer_role(const sched_reviewer *r)
+{
+	return r->role;
 }
 
 struct sched_assignment *sched_find(sched *s, sched_reviewer *r, const char *window_id)
@@ -358,7 +431,7 @@ void sched_publish_failed(sched *s, struct sched_assignment *a, gint64 now_ns)
 		/* Its reviewer left while the label was in flight. */
 		unassign(s, e);
 		forget_offer(e);
-		g_queue_push_head(&s->waiting, e);
+		waiting_push(s, e, TRUE);
 		dispatch(s, now_ns);
 		return;
 	}
@@ -389,16 +462,23 @@ void sched_tick(sched *s, gint64 now_ns)
 		unassign(s, e);
 		requeue_or_expire(s, e, "deadline", now_ns);
 	}
-	/* Windows nobody took in time. */
-	for (GList *l = s->waiting.head; l;) {
-		GList *next = l->next;
-		struct entry *e = l->data;
+	/* Windows nobody took in time: the queue is walked only when one may
+	 * be due, not on every tick (it can hold thousands). */
+	if (now_ns >= s->next_timeout_ns) {
+		s->next_timeout_ns = G_MAXINT64;
+		for (GList *l = s->waiting.head; l;) {
+			GList *next = l->next;
+			struct entry *e = l->data;
+			gint64 due = e->waiting_since + e->window->group->queue_timeout_ns;
 
-		if (now_ns - e->waiting_since >= e->window->group->queue_timeout_ns) {
-			g_queue_delete_link(&s->waiting, l);
-			expire(s, e, e->attempts ? "deadline" : "unassigned");
+			if (now_ns >= due) {
+				waiting_remove(s, e);
+				expire(s, e, e->attempts ? "deadline" : "unassigned");
+			} else {
+				s->next_timeout_ns = MIN(s->next_timeout_ns, due);
+			}
+			l = next;
 		}
-		l = next;
 	}
 	dispatch(s, now_ns);
 }

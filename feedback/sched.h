@@ -60,6 +60,11 @@ void sched_add_window(sched *s, rs_window *w, gint64 now_ns);
  * handed back in the ops callbacks. */
 sched_reviewer *sched_reviewer_join(sched *s, const char *reviewer_id, void *conn, guint capacity,
 				    gint64 now_ns);
+/* Same, for a reviewer signed in with ROLE. The role is kept with the
+ * reviewer (sched_reviewer_role) and does not change scheduling. */
+sched_reviewer *sched_reviewer_join_as(sched *s, const char *reviewer_id, enum rs_role role,
+				       void *conn, guint capacity, gint64 now_ns);
+enum rs_role sched_reviewer_role(const sched_reviewer *r);
 /* The connection is gone: its windows are reoffered at once (a window
  * whose label is being published stays until sched_complete). Frees R. */
 void sched_reviewer_leave(sched *s, sched_reviewer *r, gint64 now_ns);
@@ -77,7 +82,8 @@ void sched_publish_failed(sched *s, struct sched_assignment *a, gint64 now_ns);
 /* The reviewer gave the window back: reoffered to someone else. */
 void sched_decline(sched *s, struct sched_assignment *a, gint64 now_ns);
 
-/* Deadlines and queue timeouts. O(assigned + waiting). */
+/* Deadlines and queue timeouts. O(assigned), plus O(waiting) on the ticks
+ * when a queue timeout may be due. */
 void sched_tick(sched *s, gint64 now_ns);
 
 struct sched_stats {

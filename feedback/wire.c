@@ -185,7 +185,8 @@ GBytes *wire_pack_task(GBytes *packed_window, const struct rs_group_conf *g, gin
 	p += varint_put(p, task_len);
 	*p++ = TAG_TASK_WINDOW;
 	p += varint_put(p, wlen);
-	memcpy(p, wdata, wlen);
+	if (wlen) /* an empty GBytes may have no data pointer */
+		memcpy(p, wdata, wlen);
 	p += wlen;
 	p += ringside__v1__task__pack(&task, p);
 	g_assert((gsize)(p - buf) == total);

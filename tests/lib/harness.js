@@ -6,6 +6,7 @@
 const { spawn } = require('child_process');
 const fs = require('fs');
 const http = require('http');
+const https = require('https');
 const net = require('net');
 const os = require('os');
 const path = require('path');
@@ -71,9 +72,11 @@ async function waitFor(what, fn, timeoutMs = 10000, everyMs = 50) {
   }
 }
 
-function httpGet(url, timeoutMs = 2000) {
+// OPTIONS go to http(s).get: headers, and for https ca or rejectUnauthorized.
+function httpGet(url, timeoutMs = 2000, options = {}) {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { timeout: timeoutMs }, (res) => {
+    const mod = url.startsWith('https:') ? https : http;
+    const req = mod.get(url, { timeout: timeoutMs, ...options }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers,
@@ -104,11 +107,28 @@ async function stopProcess(proc, signal = 'SIGTERM', timeoutMs = 8000) {
   return r;
 }
 
-async function startRedis(dir, port) {
+// Sanitizer reports (ASan, LSan, UBSan) in the logs of DIR: a ringsided
+// or client built by `make check-sanitize` that reported one fails its
+// test even if it went on running.
+const SANITIZER_REPORT = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/;
+function sanitizerReports(dir) {
+  const found = [];
+  if (!fs.existsSync(dir)) return found;
+  for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.log'))) {
+    const lines = fs.readFileSync(path.join(dir, f), 'utf8').split('\n');
+    const i = lines.findIndex((l) => SANITIZER_REPORT.test(l));
+    if (i >= 0) found.push(`----- ${f} -----\n${lines.slice(Math.max(0, i - 2), i + 60).join('\n')}`);
+  }
+  return found;
+}
+
+// EXTRAARGS are more redis-server arguments (e.g. an ACL --user line);
+// CLIENTOPTS go to the test's own ioredis client (e.g. its password).
+async function startRedis(dir, port, extraArgs = [], clientOpts = {}) {
   const proc = startProcess(dir, 'redis', 'redis-server', ['--port', String(port),
-    '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]);
+    '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs]);
   const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true,
-    maxRetriesPerRequest: 1, retryStrategy: () => 100 });
+    maxRetriesPerRequest: 1, retryStrategy: () => 100, ...clientOpts });
   client.on('error', () => {}); // retried; failures surface in waits
   await waitFor('redis-server to answer PING', async () => {
     if (client.status !== 'ready') await client.connect().catch(() => {});
@@ -123,11 +143,15 @@ function defaultConfig(p, o) {
   return `[daemon]
 listen = 127.0.0.1:${p.http}
 ${o.sendQueueBytes ? `send_queue_bytes = ${o.sendQueueBytes}` : ''}
+${o.maxMessagesPerSecond ? `max_messages_per_second = ${o.maxMessagesPerSecond}` : ''}
+${o.daemonConf || ''}
 
 [redis]
 port = ${p.redis}
 label_stream = ${o.labelStream || 'ringside:labels'}
 expired_stream = ${o.expiredStream || 'ringside:expired'}
+${o.redisConf || ''}
+${o.spoolDir ? `\n[spool]\ndir = ${o.spoolDir}\n` : ''}
 
 [source cam]
 kind = video
@@ -181,14 +205,21 @@ async function startStack(opts = {}) {
   const ports = { redis: await freePort(), http: await freePort(), sensor: await freePort() };
   const stack = { dir, ports, tokens: TOKENS, procs: [] };
   attach(stack);
+  // spoolDir: true puts the spool in the stack's directory.
+  if (opts.spoolDir === true) opts = { ...opts, spoolDir: path.join(dir, 'spool') };
+  stack.spoolDir = opts.spoolDir || null;
   const confText = opts.config ? opts.config(ports) : defaultConfig(ports, opts);
   stack.confPath = path.join(dir, 'ringside.conf');
   fs.writeFileSync(stack.confPath, confText);
-  stack.httpUrl = `http://127.0.0.1:${ports.http}`;
-  stack.wsUrl = `ws://127.0.0.1:${ports.http}/`;
+  // opts.tls: {ca} (or {rejectUnauthorized: false}) for a daemon with
+  // tls_cert/tls_key in opts.daemonConf; https and wss from then on.
+  stack.tls = opts.tls || null;
+  stack.httpUrl = `${stack.tls ? 'https' : 'http'}://127.0.0.1:${ports.http}`;
+  stack.wsUrl = `${stack.tls ? 'wss' : 'ws'}://127.0.0.1:${ports.http}/`;
   log(`stack ${name} in ${dir}: redis ${ports.redis}, http ${ports.http}, sensor ${ports.sensor}`);
 
   stack.stop = async () => {
+    if (stack.stopped) return stack.stopped;
     for (const r of stack.reviewers || []) r.close();
     const results = {};
     if (stack.daemon) results.daemon = await stopProcess(stack.daemon);
@@ -197,12 +228,20 @@ async function startStack(opts = {}) {
       stack.redis.client.disconnect();
       await stopProcess(stack.redis.proc);
     }
+    stack.stopped = results;
+    // Read before the directory goes; a crash is a failure in any build.
+    const reports = sanitizerReports(dir);
+    const d = results.daemon;
+    if (d && ['SIGABRT', 'SIGSEGV', 'SIGBUS', 'SIGILL', 'SIGFPE'].includes(d.sig)) {
+      reports.push(`ringsided died of ${d.sig}`);
+    }
     if (!process.env.RINGSIDE_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+    if (reports.length) throw new Error(`sanitizer report or crash:\n${reports.join('\n')}`);
     return results;
   };
 
   try {
-    stack.redis = await startRedis(dir, ports.redis);
+    stack.redis = await startRedis(dir, ports.redis, opts.redisArgs, opts.redisClient);
     stack.client = stack.redis.client;
     if (opts.sensor !== false) {
       stack.sensor = startProcess(dir, 'sensor', path.join(BIN, 'ringside-sensor'),
@@ -227,7 +266,7 @@ function attach(stack) {
         throw new Error(`ringsided exited with ${stack.daemon.exitCode}:\n` +
           fs.readFileSync(stack.daemon.logPath, 'utf8'));
       }
-      const r = await httpGet(`${stack.httpUrl}/healthz`);
+      const r = await httpGet(`${stack.httpUrl}/healthz`, 2000, stack.tls || {});
       return r.status === 200;
     }, 15000);
   };
@@ -263,7 +302,7 @@ function attach(stack) {
     return e.map((x) => ({ streamId: x.streamId, fields: x.fields, label: x.pb }));
   };
   stack.reviewer = async (who, o = {}) => {
-    const r = new Reviewer(stack.wsUrl, o.token || TOKENS[who] || who);
+    const r = new Reviewer(stack.wsUrl, o.token || TOKENS[who] || who, stack.tls || {});
     stack.reviewers = stack.reviewers || [];
     stack.reviewers.push(r);
     await r.open();
@@ -274,16 +313,18 @@ function attach(stack) {
 // A reviewer over a real websocket: sends ClientMessages, queues every
 // ServerMessage so a test can wait for the next one of a kind.
 class Reviewer {
-  constructor(url, token) {
+  // WSOPTIONS go to the ws client (headers, ca, ...).
+  constructor(url, token, wsOptions = {}) {
     this.url = url;
     this.token = token;
+    this.wsOptions = wsOptions;
     this.inbox = [];
     this.waiters = [];
     this.closed = null;
   }
 
   async open({ hello = true } = {}) {
-    this.ws = new WebSocket(this.url, 'ringside.v1');
+    this.ws = new WebSocket(this.url, 'ringside.v1', this.wsOptions);
     this.ws.binaryType = 'nodebuffer';
     this.closedP = new Promise((resolve) => this.ws.on('close', (code, reason) => {
       this.closed = { code, reason: reason.toString() };
@@ -381,7 +422,13 @@ async function runTest(name, opts, body) {
     failed = e;
   }
   if (failed && stack) await stack.dumpLogs();
-  if (stack) await stack.stop();
+  if (stack) {
+    try {
+      await stack.stop();
+    } catch (e) {
+      failed = failed || e;
+    }
+  }
   if (failed) {
     console.error(`FAIL ${name}: ${failed.stack || failed}`);
     process.exit(1);

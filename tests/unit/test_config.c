@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <glib/gstdio.h>
 
 #include "daemon/config.h"
 
@@ -173,8 +174,44 @@ static const struct {
 	 "t.conf: [reviewer bob] token: at least 16 characters"},
 	{BASE_SOURCES BASE_GROUP BASE_REVIEWER "[reviewer bob]\ntoken=alice-0123456789abcdef\n",
 	 "t.conf: [reviewer bob] token: the same token as [reviewer alice]"},
-	{BASE_SOURCES BASE_GROUP "[reviewer bob]\ntoken=bob-0123456789abcdef\nrole=admin\n",
-	 "t.conf: [reviewer bob] role: unknown key"},
+	{BASE_SOURCES BASE_GROUP "[reviewer bob]\ntoken=bob-0123456789abcdef\nrole=root\n",
+	 "t.conf: [reviewer bob] role: must be reviewer, expert or admin (got \"root\")"},
+	{BASE_SOURCES BASE_GROUP "[reviewer bob]\ntoken=bob-0123456789abcdef\nroles=admin\n",
+	 "t.conf: [reviewer bob] roles: unknown key"},
+	{BASE_SOURCES BASE_GROUP "[reviewer bob]\ntoken=v1.bob-0123456789abcdef\n",
+	 "t.conf: [reviewer bob] token: must not start with \"v1.\""},
+	{"[daemon]\ntls_cert=/nonexistent/cert.pem\n" BASE_SOURCES BASE_GROUP,
+	 "t.conf: [daemon] tls_key: missing: give both tls_cert and tls_key, or neither"},
+	{"[daemon]\ntls_cert=/nonexistent/c.pem\ntls_key=/nonexistent/k.pem\n" BASE_SOURCES BASE_GROUP,
+	 "t.conf: [daemon] tls_cert: /nonexistent/c.pem: No such file or directory"},
+	{"[daemon]\ntoken_secret_file=/nonexistent/secret\n" BASE_SOURCES BASE_GROUP,
+	 "t.conf: [daemon] token_secret_file: /nonexistent/secret: No such file or directory"},
+	{"[daemon]\nrevoked_tokens_file=/etc/hostname\n" BASE_SOURCES BASE_GROUP,
+	 "t.conf: [daemon] revoked_tokens_file: revokes signed tokens: set token_secret_file too"},
+	{"[daemon]\nallowed_origins=review.example.com\n" BASE_SOURCES BASE_GROUP,
+	 "t.conf: [daemon] allowed_origins: \"review.example.com\" is not an origin"},
+	{"[daemon]\nallowed_origins=https://review.example.com/app\n" BASE_SOURCES BASE_GROUP,
+	 "t.conf: [daemon] allowed_origins: \"https://review.example.com/app\" is not an origin"},
+	{"[daemon]\nmax_messages_per_second=0\n" BASE_SOURCES BASE_GROUP,
+	 "t.conf: [daemon] max_messages_per_second: must be between 1 and 1000000 (got 0)"},
+	{"[daemon]\nmetrics_require_admin=true\n" BASE_SOURCES BASE_GROUP BASE_REVIEWER,
+	 "t.conf: [daemon] metrics_require_admin: nobody could read /metrics"},
+	{"[redis]\nuser=ringside\n" BASE_SOURCES BASE_GROUP,
+	 "t.conf: [redis] user: an ACL user needs password or password_file"},
+	{"[redis]\npassword=x\npassword_file=/etc/hostname\n" BASE_SOURCES BASE_GROUP,
+	 "t.conf: [redis] password_file: give password or password_file, not both"},
+	{"[redis]\npassword_file=/nonexistent/pw\n" BASE_SOURCES BASE_GROUP,
+	 "t.conf: [redis] password_file: /nonexistent/pw: No such file or directory"},
+	{"[spool]\ndir=var/spool\n" BASE_SOURCES BASE_GROUP,
+	 "t.conf: [spool] dir: must be an absolute path (got \"var/spool\")"},
+	{"[spool]\ndir=/var/spool/ringside\nmax_bytes=100K\n" BASE_SOURCES BASE_GROUP,
+	 "t.conf: [spool] max_bytes: must be between 1048576 and"},
+	{"[spool]\ndir=/x\nmax_bytes=16M\nsegment_bytes=32M\n" BASE_SOURCES BASE_GROUP,
+	 "t.conf: [spool] segment_bytes: must not be more than max_bytes (16777216)"},
+	{"[spool]\ndir=/x\nsegment_bytes=1K\n" BASE_SOURCES BASE_GROUP,
+	 "t.conf: [spool] segment_bytes: must be between 65536 and"},
+	{"[spool]\ndirectory=/x\n" BASE_SOURCES BASE_GROUP, "t.conf: [spool] directory: unknown key"},
+	{"[spool x]\ndir=/x\n" BASE_SOURCES BASE_GROUP, "t.conf: [spool x]: [spool] takes no name"},
 };
 
 static void test_refusals(void **state)
@@ -200,6 +237,138 @@ static void test_missing_file(void **state)
 	g_clear_error(&err);
 }
 
+/* Writes TEXT to a new file NAME in DIR with MODE; returns its path. */
+static char *write_file(const char *dir, const char *name, const char *text, int mode)
+{
+	char *path = g_build_filename(dir, name, NULL);
+
+	assert_true(g_file_set_contents(path, text, -1, NULL));
+	assert_int_equal(g_chmod(path, mode), 0);
+	return path;
+}
+
+/* The security keys: files read and checked at load, defaults, roles. */
+static void test_security(void **state)
+{
+	g_autofree char *dir = g_dir_make_tmp("ringside-conf-XXXXXX", NULL);
+	g_autofree char *secret =
+		write_file(dir, "secret", "0123456789abcdef0123456789abcdef\n", 0600);
+	g_autofree char *shorts = write_file(dir, "short", "0123456789abcdef0123456789abcde\n", 0600);
+	g_autofree char *open_secret =
+		write_file(dir, "open", "0123456789abcdef0123456789abcdef\n", 0644);
+	g_autofree char *pw = write_file(dir, "pw", "s3cret pass\r\n", 0640);
+	g_autofree char *revoked = write_file(dir, "revoked", "", 0644);
+	g_autofree char *text = NULL;
+	GError *err = NULL;
+	struct rs_config *cfg = load(BASE_SOURCES BASE_GROUP BASE_REVIEWER, &err);
+
+	/* defaults: everything off but the rate limit */
+	assert_non_null(cfg);
+	assert_null(cfg->tls_cert);
+	assert_null(cfg->token_secret);
+	assert_null(cfg->allowed_origins);
+	assert_int_equal(cfg->max_messages_per_second, 50);
+	assert_false(cfg->metrics_require_admin);
+	assert_null(cfg->redis_password);
+	assert_int_equal(cfg->reviewers[0].role, RS_ROLE_REVIEWER);
+	config_free(cfg);
+
+	text = g_strdup_printf("[daemon]\ntoken_secret_file=%s\nrevoked_tokens_file=%s\n"
+			       "allowed_origins=https://a.example, http://B.example:8080/\n"
+			       "max_messages_per_second=5\nmetrics_require_admin=true\n"
+			       "[redis]\nuser=ringside\npassword_file=%s\n" BASE_SOURCES BASE_GROUP
+			       "[reviewer alice]\ntoken=alice-0123456789abcdef\nrole=expert\n",
+			       secret, revoked, pw);
+	cfg = load(text, &err);
+	assert_null(err);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->token_secret_len, 32);
+	assert_memory_equal(cfg->token_secret, "0123456789abcdef0123456789abcdef", 32);
+	assert_string_equal(cfg->revoked_tokens_file, revoked);
+	assert_int_equal(cfg->n_allowed_origins, 2);
+	assert_string_equal(cfg->allowed_origins[1], "http://b.example:8080");
+	assert_int_equal(cfg->max_messages_per_second, 5);
+	assert_true(cfg->metrics_require_admin);
+	assert_string_equal(cfg->redis_user, "ringside");
+	assert_string_equal(cfg->redis_password, "s3cret pass");
+	assert_int_equal(cfg->reviewers[0].role, RS_ROLE_EXPERT);
+	config_free(cfg);
+	g_free(text);
+
+	/* a secret too short, or readable by everyone, is refused */
+	text = g_strdup_printf("[daemon]\ntoken_secret_file=%s\n" BASE_SOURCES BASE_GROUP, shorts);
+	assert_null(load(text, &err));
+	assert_non_null(strstr(err->message, "31 bytes; at least 32 are needed"));
+	g_clear_error(&err);
+	g_free(text);
+	text = g_strdup_printf("[daemon]\ntoken_secret_file=%s\n" BASE_SOURCES BASE_GROUP,
+			       open_secret);
+	assert_null(load(text, &err));
+	assert_non_null(strstr(err->message, "readable by every user (mode 0644)"));
+	g_clear_error(&err);
+	g_free(text);
+	/* so is a TLS key, and a directory */
+	text = g_strdup_printf("[daemon]\ntls_cert=%s\ntls_key=%s\n" BASE_SOURCES BASE_GROUP,
+			       revoked, open_secret);
+	assert_null(load(text, &err));
+	assert_true(g_str_has_prefix(err->message, "t.conf: [daemon] tls_key: "));
+	g_clear_error(&err);
+	g_free(text);
+	text = g_strdup_printf("[daemon]\ntls_cert=%s\ntls_key=%s\n" BASE_SOURCES BASE_GROUP, dir,
+			       secret);
+	assert_null(load(text, &err));
+	assert_non_null(strstr(err->message, "not a regular file"));
+	g_clear_error(&err);
+	g_free(text);
+	/* with an admin reviewer, /metrics can require one without a secret */
+	text = g_strdup_printf("[daemon]\nmetrics_require_admin=true\n" BASE_SOURCES BASE_GROUP
+			       "[reviewer root]\ntoken=root-0123456789abcdef\nrole=admin\n");
+	cfg = load(text, &err);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->reviewers[0].role, RS_ROLE_ADMIN);
+	config_free(cfg);
+	g_clear_pointer(&text, g_free);
+
+	for (const char *const *f = (const char *const[]){secret, shorts, open_secret, pw, revoked,
+							   NULL};
+	     *f; f++)
+		g_unlink(*f);
+	g_rmdir(dir);
+}
+
+/* [spool]: off unless dir is set; sizes default to 1G and 64M, and an
+ * unset segment_bytes shrinks to a smaller max_bytes. */
+static void test_spool(void **state)
+{
+	GError *err = NULL;
+	struct rs_config *cfg = load(BASE_SOURCES BASE_GROUP BASE_REVIEWER, &err);
+
+	assert_null(err);
+	assert_null(cfg->spool_dir);
+	assert_true(cfg->spool_max_bytes == 1ULL << 30);
+	assert_true(cfg->spool_segment_bytes == 64ULL << 20);
+	config_free(cfg);
+
+	cfg = load("[spool]\ndir=/var/lib/ringside/spool\nmax_bytes=2G\nsegment_bytes=8M\n"
+		   BASE_SOURCES BASE_GROUP BASE_REVIEWER, &err);
+	assert_null(err);
+	assert_string_equal(cfg->spool_dir, "/var/lib/ringside/spool");
+	assert_true(cfg->spool_max_bytes == 2ULL << 30);
+	assert_true(cfg->spool_segment_bytes == 8ULL << 20);
+	config_free(cfg);
+
+	cfg = load("[spool]\ndir=/s\nmax_bytes=16M\n" BASE_SOURCES BASE_GROUP BASE_REVIEWER, &err);
+	assert_null(err);
+	assert_true(cfg->spool_segment_bytes == 16ULL << 20);
+	config_free(cfg);
+
+	/* An empty dir is the same as none. */
+	cfg = load("[spool]\ndir=\n" BASE_SOURCES BASE_GROUP BASE_REVIEWER, &err);
+	assert_null(err);
+	assert_null(cfg->spool_dir);
+	config_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -207,6 +376,8 @@ int main(void)
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_security),
+		cmocka_unit_test(test_spool),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
