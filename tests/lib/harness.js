@@ -4,6 +4,7 @@
 'use strict';
 
 const { spawn } = require('child_process');
+const dgram = require('dgram');
 const fs = require('fs');
 const http = require('http');
 const https = require('https');
@@ -41,16 +42,35 @@ function log(...args) {
   console.log(`[${new Date().toISOString()}]`, ...args);
 }
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
+function canBind(port, kind) {
+  return new Promise((resolve) => {
+    if (kind === 'tcp') {
+      const srv = net.createServer();
+      srv.unref();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    } else {
+      const sock = dgram.createSocket('udp4');
+      sock.once('error', () => { sock.close(); resolve(false); });
+      sock.bind(port, '127.0.0.1', () => sock.close(() => resolve(true)));
+    }
   });
+}
+
+// A loopback port free for both TCP and UDP right now, chosen below the
+// kernel's ephemeral range (32768 and up), so that the source ports of
+// sockets other tests open meanwhile cannot take it.
+const handedOut = new Set();
+async function freePort() {
+  for (let i = 0; i < 1000; i++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (handedOut.has(port)) continue;
+    if (await canBind(port, 'tcp') && await canBind(port, 'udp')) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('no free loopback port between 20000 and 32000');
 }
 
 // Polls FN until it returns a truthy value or TIMEOUTMS pass.
