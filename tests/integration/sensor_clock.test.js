@@ -127,8 +127,11 @@ async function main() {
           h.log(`${src}: offset ${offset} s, drift ${drift} ppm`);
           h.assert(offset !== undefined && Math.abs(offset + 5) < 0.01,
             `${src}: offset ${offset} s is the device's -5 s`);
-          h.assert(drift !== undefined && Math.abs(drift - 100) < 20,
-            `${src}: drift ${drift} ppm is the device's 100 ppm`);
+          // After ~10 s a 100 ppm drift is only 1 ms of change, so the
+          // reading is coarse (scheduling noise on a loaded machine moves
+          // it by tens of ppm); the alignment checks above are the bound.
+          h.assert(drift !== undefined && Math.abs(drift - 100) < 60,
+            `${src}: drift ${drift} ppm is near the device's 100 ppm`);
           h.assertEq(metricValue(m, 'ringside_sensor_clock_resets_total', `source="${src}"`), 0,
             `${src}: no restarts`);
         }
