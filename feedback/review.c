@@ -6,82 +6,15 @@
 #include <string.h>
 
 #include "feedback/auth.h"
-#include "feedback/label.h"
 #include "feedback/recovery.h"
-#include "feedback/relay.h"
+#include "feedback/review_internal.h"
 #include "feedback/review_test.h"
 #include "feedback/sched.h"
 #include "feedback/wire.h"
 
 #define FRAGMENT_BYTES (64 * 1024)
-#define RECENT_LABELS 4096 /* label ids remembered for idempotent replays */
-#define CLOSE_REASON_MAX 100
-#define HELLO_TIMEOUT_S 10   /* a connection must say hello within this */
+#define HELLO_TIMEOUT_S 10        /* a connection must say hello within this */
 #define RECHECK_US G_USEC_PER_SEC /* signed-in tokens re-checked this often */
-
-/* One of these per websocket connection (lws per-session data). */
-struct conn {
-	struct lws *wsi;
-	review *rv;
-	guint64 serial;
-	char *reviewer_id; /* set by a good hello */
-	sched_reviewer *sr;
-	GByteArray *rx; /* a message being reassembled from fragments */
-	gboolean rx_overflow;
-	GQueue outq;        /* GBytes *, packed server messages */
-	gsize out_off;      /* bytes of the head message already sent */
-	gsize out_bytes;    /* bytes queued, for the cap */
-	guint8 *scratch;    /* LWS_PRE + FRAGMENT_BYTES for lws_write */
-	int close_code;     /* non-zero: close once the queue is out */
-	gboolean overflowed; /* send queue passed its cap: to be dropped */
-	char close_reason[CLOSE_REASON_MAX];
-	struct auth_identity id; /* who the hello's token said; valid with reviewer_id */
-	double rate_tokens;      /* message rate limit: a token bucket */
-	gint64 rate_us;          /* monotonic time of the last refill */
-};
-
-/* One of these per label on its way to Redis. */
-struct pending {
-	review *rv;
-	guint64 serial; /* the connection that sent it */
-	char *reviewer_id;
-	char *label_id;
-	char *window_id;
-	struct sched_assignment *a;
-};
-
-/* What a stored label's id maps to, for replays after a lost ack. */
-struct recent {
-	char *window_id;
-	char *stream_id;
-};
-
-struct review {
-	const struct rs_config *cfg;
-	publisher *pub;
-	relay *relay;  /* NULL: straight to the publisher (review_set_durable) */
-	recovery *rec; /* NULL: open windows are not listed on disk */
-	sched *sched;
-	GHashTable *conns; /* serial -> struct conn * */
-	guint64 next_serial;
-	GHashTable *inflight; /* label_id -> struct pending * */
-	GHashTable *recent;   /* label_id -> struct recent * */
-	GQueue recent_order;  /* label ids, oldest first (keys of recent) */
-
-	gboolean stopping; /* no new connections; set by review_close_all */
-	guint reap_id;     /* idle source dropping overflowed connections */
-	guint64 bad_messages, labels_ok, labels_invalid, labels_failed, auth_failures;
-	guint64 send_overflow, expired_published, expired_lost, messages_in;
-	auth *auth;
-	gint64 recheck_us; /* monotonic time of the last token re-check */
-	guint64 origin_refused, rate_limited;
-	guint64 auth_refused[AUTH_N_RESULTS];
-};
-
-static gint64 now_ns(void)
-{
-	return g_get_real_time() * 1000;
-}
 
 /* Idle callback: connections whose send queue overflowed give their
  * windows back and are dropped without waiting for the peer to read. */
@@ -104,7 +37,7 @@ static gboolean reap_overflowed(gpointer user)
 		}
 		if (c->wsi)
 			lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT,
-					LWS_TO_KILL_ASYNC);
+			                LWS_TO_KILL_ASYNC);
 	}
 	return G_SOURCE_REMOVE;
 }
@@ -120,7 +53,7 @@ static void conn_want_write(struct conn *c)
 /* Queues MSG (taken) for C and asks for a writable callback. Over the
  * connection's cap the connection is closed instead: a reviewer who
  * cannot keep up must not hold the daemon's memory. */
-static void conn_send(struct conn *c, GBytes *msg)
+void conn_send(struct conn *c, GBytes *msg)
 {
 	gsize len = g_bytes_get_size(msg);
 
@@ -134,8 +67,8 @@ static void conn_send(struct conn *c, GBytes *msg)
 		g_bytes_unref(msg);
 		c->rv->send_overflow++;
 		g_warning("reviewer %s: send queue over %zu bytes; closing the connection",
-			  c->reviewer_id ? c->reviewer_id : "(no hello yet)",
-			  c->rv->cfg->send_queue_bytes);
+		          c->reviewer_id ? c->reviewer_id : "(no hello yet)",
+		          c->rv->cfg->send_queue_bytes);
 		/* A peer that does not read never drains its queue, so do not
 		 * wait for it: its windows go to others now, the socket is
 		 * dropped from the event loop's next turn. */
@@ -156,8 +89,8 @@ static void conn_send(struct conn *c, GBytes *msg)
 	conn_want_write(c);
 }
 
-static void conn_error(struct conn *c, const char *code, const char *message, const char *label_id,
-		       const char *window_id)
+void conn_error(struct conn *c, const char *code, const char *message, const char *label_id,
+                const char *window_id)
 {
 	conn_send(c, wire_pack_error(code, message, label_id, window_id));
 }
@@ -168,242 +101,10 @@ static void conn_close_after(struct conn *c, int code, const char *reason)
 	if (c->close_code)
 		return;
 	conn_send(c, wire_pack_error(code == LWS_CLOSE_STATUS_GOINGAWAY ? "shutdown" : "closing",
-				     reason, NULL, NULL));
+	                             reason, NULL, NULL));
 	c->close_code = code;
 	g_strlcpy(c->close_reason, reason, sizeof(c->close_reason));
 	conn_want_write(c);
-}
-
-/* The connection of REVIEWER_ID that should hear about a label: the one
- * that sent it, else (it reconnected) any of that reviewer's. */
-static struct conn *find_conn(review *rv, guint64 serial, const char *reviewer_id)
-{
-	GHashTableIter it;
-	gpointer v;
-	struct conn *c = g_hash_table_lookup(rv->conns, &serial);
-
-	if (c)
-		return c;
-	g_hash_table_iter_init(&it, rv->conns);
-	while (g_hash_table_iter_next(&it, NULL, &v)) {
-		c = v;
-		if (c->reviewer_id && !strcmp(c->reviewer_id, reviewer_id))
-			return c;
-	}
-	return NULL;
-}
-
-static void send_ack(struct conn *c, const char *label_id, const char *window_id,
-		     const char *stream_id)
-{
-	Ringside__V1__ServerMessage m = RINGSIDE__V1__SERVER_MESSAGE__INIT;
-	Ringside__V1__Ack ack = RINGSIDE__V1__ACK__INIT;
-
-	ack.label_id = (char *)label_id;
-	ack.window_id = (char *)window_id;
-	ack.stream_id = (char *)stream_id;
-	m.msg_case = RINGSIDE__V1__SERVER_MESSAGE__MSG_ACK;
-	m.ack = &ack;
-	conn_send(c, wire_pack_server(&m));
-}
-
-static void recent_free(struct recent *r)
-{
-	g_free(r->window_id);
-	g_free(r->stream_id);
-	g_free(r);
-}
-
-static void remember(review *rv, const char *label_id, const char *window_id,
-		     const char *stream_id)
-{
-	struct recent *r = g_new0(struct recent, 1);
-	char *key = g_strdup(label_id);
-
-	r->window_id = g_strdup(window_id);
-	r->stream_id = g_strdup(stream_id);
-	if (g_hash_table_contains(rv->recent, key)) {
-		recent_free(r);
-		g_free(key);
-		return;
-	}
-	g_hash_table_insert(rv->recent, key, r);
-	g_queue_push_tail(&rv->recent_order, key);
-	while (rv->recent_order.length > RECENT_LABELS)
-		g_hash_table_remove(rv->recent, g_queue_pop_head(&rv->recent_order));
-}
-
-static void pending_free(struct pending *p)
-{
-	g_free(p->reviewer_id);
-	g_free(p->label_id);
-	g_free(p->window_id);
-	g_free(p);
-}
-
-/* Redis answered for a label: acknowledge it, or tell the reviewer to
- * send it again. */
-static void on_label_published(const char *stream_id, const char *errstr, void *user)
-{
-	struct pending *p = user;
-	review *rv = p->rv;
-	struct conn *c = find_conn(rv, p->serial, p->reviewer_id);
-
-	g_hash_table_steal(rv->inflight, p->label_id);
-	if (stream_id && rv->rec)
-		recovery_window_closed(rv->rec, p->window_id);
-	if (!rv->sched) {
-		/* Shutting down: the scheduler is gone, nobody to tell. */
-		g_message("label %s for %s by %s: %s after shutdown", p->label_id, p->window_id,
-			  p->reviewer_id, stream_id ? "stored" : "not stored");
-		pending_free(p);
-		return;
-	}
-	if (stream_id) {
-		rv->labels_ok++;
-		remember(rv, p->label_id, p->window_id, stream_id);
-		sched_complete(rv->sched, p->a, now_ns());
-		if (c)
-			send_ack(c, p->label_id, p->window_id, stream_id);
-	} else {
-		g_autofree char *msg = g_strdup_printf(
-			"the label could not be stored (%s); it is kept, send it again", errstr);
-		rv->labels_failed++;
-		g_warning("label %s for %s by %s not published: %s", p->label_id, p->window_id,
-			  p->reviewer_id, errstr);
-		sched_publish_failed(rv->sched, p->a, now_ns());
-		if (c)
-			conn_error(c, "publish_failed", msg, p->label_id, p->window_id);
-	}
-	pending_free(p);
-}
-
-/* Sends one entry to Redis: through the relay when there is one (it
- * spools what Redis cannot take now), else straight to the publisher. ID is
- * what consumers deduplicate on. DONE as for publisher_xadd. */
-static void publish(review *rv, const char *id, const char *stream, guint n_fields,
-		    const char *const *fields, const char *const *values, const gsize *vlens,
-		    publisher_done_fn done, void *user)
-{
-	if (rv->relay)
-		relay_xadd(rv->relay, id, stream, n_fields, fields, values, vlens, done, user);
-	else
-		publisher_xadd(rv->pub, stream, n_fields, fields, values, vlens, done, user);
-}
-
-static char *join_classes(const Ringside__V1__Label *l)
-{
-	GString *s = g_string_new(NULL);
-
-	for (gsize i = 0; i < l->n_classes; i++) {
-		if (i)
-			g_string_append_c(s, ',');
-		g_string_append(s, l->classes[i]);
-	}
-	return g_string_free(s, FALSE);
-}
-
-/* A Submit: find the assignment, validate, fill in what only the daemon
- * may say, publish. The ack waits for Redis. */
-static void handle_submit(struct conn *c, Ringside__V1__Label *l)
-{
-	review *rv = c->rv;
-	struct sched_assignment *a;
-	struct recent *done;
-	struct pending *p;
-	char reason[256];
-	Ringside__V1__Label out = RINGSIDE__V1__LABEL__INIT;
-	g_autofree Ringside__V1__TimedEvent *events = NULL;
-	g_autofree Ringside__V1__TimedEvent **eventp = NULL;
-	g_autofree char *classes = NULL;
-	g_autofree guint8 *pb = NULL;
-	gsize pb_len;
-
-	if (!l) {
-		conn_error(c, "invalid_label", "label: missing", NULL, NULL);
-		return;
-	}
-	done = l->label_id[0] ? g_hash_table_lookup(rv->recent, l->label_id) : NULL;
-	if (done) {
-		/* A replay after a lost ack: same answer, nothing published. */
-		if (!strcmp(done->window_id, l->window_id))
-			send_ack(c, l->label_id, done->window_id, done->stream_id);
-		else
-			conn_error(c, "invalid_label", "label_id: already used for another window",
-				   l->label_id, l->window_id);
-		return;
-	}
-	if (l->label_id[0] && g_hash_table_contains(rv->inflight, l->label_id))
-		return; /* being stored now; the ack will follow */
-	a = sched_find(rv->sched, c->sr, l->window_id);
-	if (!a) {
-		g_autofree char *msg = g_strdup_printf(
-			"window %.80s is not assigned to you (its time ran out or it was never "
-			"offered)",
-			l->window_id);
-		rv->labels_invalid++;
-		conn_error(c, "not_assigned", msg, l->label_id, l->window_id);
-		return;
-	}
-	if (a->publishing)
-		return;
-	if (!label_validate(l, a->window, reason, sizeof(reason))) {
-		rv->labels_invalid++;
-		conn_error(c, "invalid_label", reason, l->label_id, l->window_id);
-		return;
-	}
-	/* What is published is built afresh from the validated fields: the
-	 * daemon says who and when, and nothing else the client sent (unknown
-	 * fields included) reaches Redis. */
-	out.label_id = l->label_id;
-	out.window_id = l->window_id;
-	out.group = a->window->group->name;
-	out.reviewer = c->reviewer_id;
-	out.n_classes = l->n_classes;
-	out.classes = l->classes;
-	out.window_start_ns = a->window->start_ns;
-	out.window_end_ns = a->window->end_ns;
-	out.assigned_ns = a->assigned_ns;
-	out.submitted_ns = now_ns();
-	out.attempt = a->attempt;
-	out.n_events = l->n_events;
-	events = g_new0(Ringside__V1__TimedEvent, l->n_events ? l->n_events : 1);
-	eventp = g_new0(Ringside__V1__TimedEvent *, l->n_events ? l->n_events : 1);
-	for (gsize i = 0; i < l->n_events; i++) {
-		ringside__v1__timed_event__init(&events[i]);
-		events[i].start_ns = l->events[i]->start_ns;
-		events[i].end_ns = l->events[i]->end_ns;
-		events[i].class_ = l->events[i]->class_;
-		events[i].n_sources = l->events[i]->n_sources;
-		events[i].sources = l->events[i]->sources;
-		eventp[i] = &events[i];
-	}
-	out.events = eventp;
-	pb_len = ringside__v1__label__get_packed_size(&out);
-	pb = g_malloc(pb_len ? pb_len : 1);
-	ringside__v1__label__pack(&out, pb);
-	classes = join_classes(l);
-
-	p = g_new0(struct pending, 1);
-	p->rv = rv;
-	p->serial = c->serial;
-	p->reviewer_id = g_strdup(c->reviewer_id);
-	p->label_id = g_strdup(l->label_id);
-	p->window_id = g_strdup(l->window_id);
-	p->a = a;
-	sched_publish_started(rv->sched, a, now_ns());
-	g_hash_table_insert(rv->inflight, p->label_id, p);
-	{
-		const char *fields[] = {"type", "label_id", "window", "group",
-					"reviewer", "class", "pb"};
-		const char *values[] = {"label", out.label_id, out.window_id, out.group,
-					out.reviewer, classes, (const char *)pb};
-		gsize lens[] = {5, strlen(out.label_id), strlen(out.window_id), strlen(out.group),
-				strlen(out.reviewer), strlen(classes), pb_len};
-
-		publish(rv, out.label_id, rv->cfg->label_stream, G_N_ELEMENTS(fields), fields,
-			values, lens, on_label_published, p);
-	}
 }
 
 static void handle_hello(struct conn *c, const Ringside__V1__Hello *h)
@@ -423,13 +124,13 @@ static void handle_hello(struct conn *c, const Ringside__V1__Hello *h)
 	if (c->close_code)
 		return;
 	res = auth_check(rv->auth, h->token, g_get_real_time() / G_USEC_PER_SEC, &c->id, detail,
-			 sizeof(detail));
+	                 sizeof(detail));
 	if (res != AUTH_OK) {
 		rv->auth_failures++;
 		rv->auth_refused[res]++;
 		g_message("refused a hello from %s: %s (%s)",
-			  c->wsi ? lws_get_peer_simple(c->wsi, (char[64]){0}, 64) : "(no socket)",
-			  auth_result_reason(res), detail);
+		          c->wsi ? lws_get_peer_simple(c->wsi, (char[64]){0}, 64) : "(no socket)",
+		          auth_result_reason(res), detail);
 		conn_error(c, "unauthorized", auth_result_reason(res), NULL, NULL);
 		c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
 		g_strlcpy(c->close_reason, auth_result_reason(res), sizeof(c->close_reason));
@@ -450,12 +151,12 @@ static void handle_hello(struct conn *c, const Ringside__V1__Hello *h)
 		client[n] = '\0';
 		if (c->id.signed_token)
 			g_message("reviewer %s connected (%s) as %s, token %s expiring at "
-				  "%" G_GINT64_FORMAT,
-				  c->reviewer_id, n ? client : "no client name",
-				  rs_role_name(c->id.role), c->id.token_id, c->id.expiry);
+			          "%" G_GINT64_FORMAT,
+			          c->reviewer_id, n ? client : "no client name",
+			          rs_role_name(c->id.role), c->id.token_id, c->id.expiry);
 		else
 			g_message("reviewer %s connected (%s) as %s", c->reviewer_id,
-				  n ? client : "no client name", rs_role_name(c->id.role));
+			          n ? client : "no client name", rs_role_name(c->id.role));
 	}
 	w.reviewer = c->reviewer_id;
 	w.server = "ringsided/" RINGSIDE_VERSION;
@@ -477,7 +178,7 @@ static void handle_message(struct conn *c, const guint8 *data, gsize len)
 	m = ringside__v1__client_message__unpack(NULL, len, data);
 	if (!m) {
 		g_autofree char *msg =
-			g_strdup_printf("not a ringside.v1.ClientMessage (%zu bytes)", len);
+		        g_strdup_printf("not a ringside.v1.ClientMessage (%zu bytes)", len);
 		rv->bad_messages++;
 		conn_error(c, "bad_message", msg, NULL, NULL);
 		return;
@@ -503,7 +204,7 @@ static void handle_message(struct conn *c, const guint8 *data, gsize len)
 			sched_decline(rv->sched, a, now_ns());
 		else if (!a)
 			conn_error(c, "not_assigned", "decline: that window is not assigned to you",
-				   NULL, m->decline->window_id);
+			           NULL, m->decline->window_id);
 		break;
 	}
 	default:
@@ -527,7 +228,7 @@ static int conn_writeable(struct conn *c)
 	if (!msg) {
 		if (c->close_code) {
 			lws_close_reason(c->wsi, c->close_code, (unsigned char *)c->close_reason,
-					 strlen(c->close_reason));
+			                 strlen(c->close_reason));
 			return -1;
 		}
 		return 0;
@@ -538,7 +239,7 @@ static int conn_writeable(struct conn *c)
 	last = c->out_off + chunk == len;
 	memcpy(c->scratch + LWS_PRE, payload + c->out_off, chunk);
 	if (lws_write(c->wsi, c->scratch + LWS_PRE, chunk,
-		      lws_write_ws_flags(LWS_WRITE_BINARY, first, last)) < (int)chunk)
+	              lws_write_ws_flags(LWS_WRITE_BINARY, first, last)) < (int)chunk)
 		return -1;
 	c->out_off += chunk;
 	if (last) {
@@ -609,7 +310,7 @@ refuse:
 			shown[n] = '\0';
 		}
 		g_message("refused a websocket from %s: origin \"%s\" is not allowed",
-			  lws_get_peer_simple(wsi, (char[64]){0}, 64), shown);
+		          lws_get_peer_simple(wsi, (char[64]){0}, 64), shown);
 	}
 	return FALSE;
 }
@@ -630,7 +331,7 @@ static gboolean conn_rate_take(struct conn *c, gint64 now_us)
 }
 
 static int callback_review(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-			   size_t len)
+                           size_t len)
 {
 	struct conn *c = user;
 	const struct lws_protocols *proto = lws_get_protocol(wsi);
@@ -673,17 +374,17 @@ static int callback_review(struct lws *wsi, enum lws_callback_reasons reason, vo
 		if (c->rx_overflow) {
 			rv->bad_messages++;
 			lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-					 (unsigned char *)"message too large", 17);
+			                 (unsigned char *)"message too large", 17);
 			return -1;
 		}
 		if (!conn_rate_take(c, g_get_monotonic_time())) {
 			rv->rate_limited++;
 			g_message("reviewer %s from %s: over %u messages/s; closing the connection",
-				  c->reviewer_id ? c->reviewer_id : "(no hello yet)",
-				  lws_get_peer_simple(wsi, (char[64]){0}, 64),
-				  rv->cfg->max_messages_per_second);
+			          c->reviewer_id ? c->reviewer_id : "(no hello yet)",
+			          lws_get_peer_simple(wsi, (char[64]){0}, 64),
+			          rv->cfg->max_messages_per_second);
 			lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
-					 (unsigned char *)"rate limit", 10);
+			                 (unsigned char *)"rate limit", 10);
 			return -1;
 		}
 		if (lws_frame_is_binary(wsi))
@@ -712,7 +413,7 @@ static void ops_offer(void *conn, const struct sched_assignment *a, void *user)
 	gint64 left = a->deadline_ns - a->assigned_ns;
 
 	conn_send(c, wire_pack_task(a->packed_window, a->window->group, a->deadline_ns,
-				    (guint)(left / 1000000), a->attempt));
+	                            (guint)(left / 1000000), a->attempt));
 	if (rv->rec)
 		recovery_window_offered(rv->rec, a->window->id, sched_reviewer_id(a->reviewer));
 }
@@ -728,57 +429,6 @@ static void ops_revoke(void *conn, const char *window_id, const char *reason, vo
 	m.msg_case = RINGSIDE__V1__SERVER_MESSAGE__MSG_REVOKE;
 	m.revoke = &r;
 	conn_send(c, wire_pack_server(&m));
-}
-
-struct expired_pub {
-	review *rv;
-	char *window_id;
-};
-
-static void on_expired_published(const char *stream_id, const char *errstr, void *user)
-{
-	struct expired_pub *e = user;
-
-	if (stream_id) {
-		e->rv->expired_published++;
-		if (e->rv->rec)
-			recovery_window_closed(e->rv->rec, e->window_id);
-	} else {
-		e->rv->expired_lost++;
-		g_warning("expired record for %s not published: %s", e->window_id, errstr);
-	}
-	g_free(e->window_id);
-	g_free(e);
-}
-
-/* Publishes EX (filled in but for expired_ns) to the expired stream under
- * the id "expired:<window_id>"; once stored, the window leaves the list of
- * open windows. */
-static void publish_expired(review *rv, Ringside__V1__Expired *ex)
-{
-	struct expired_pub *e = g_new0(struct expired_pub, 1);
-	g_autofree char *id = g_strdup_printf("expired:%s", ex->window_id);
-	g_autofree guint8 *pb = NULL;
-	gsize pb_len;
-
-	ex->expired_ns = now_ns();
-	pb_len = ringside__v1__expired__get_packed_size(ex);
-	pb = g_malloc(pb_len ? pb_len : 1);
-	ringside__v1__expired__pack(ex, pb);
-	g_message("window %s expired (%s) after %u offer(s)", ex->window_id, ex->reason,
-		  ex->attempts);
-	e->rv = rv;
-	e->window_id = g_strdup(ex->window_id);
-	{
-		const char *fields[] = {"type", "window", "group", "reason", "pb"};
-		const char *values[] = {"expired", ex->window_id, ex->group, ex->reason,
-					(const char *)pb};
-		gsize lens[] = {7, strlen(ex->window_id), strlen(ex->group), strlen(ex->reason),
-				pb_len};
-
-		publish(rv, id, rv->cfg->expired_stream, G_N_ELEMENTS(fields), fields, values, lens,
-			on_expired_published, e);
-	}
 }
 
 static void ops_expired(const struct sched_expiry *x, void *user)
@@ -801,9 +451,9 @@ static void ops_expired(const struct sched_expiry *x, void *user)
 }
 
 static const struct sched_ops review_sched_ops = {
-	.offer = ops_offer,
-	.revoke = ops_revoke,
-	.expired = ops_expired,
+        .offer = ops_offer,
+        .revoke = ops_revoke,
+        .expired = ops_expired,
 };
 
 review *review_new(const struct rs_config *cfg, publisher *pub)
@@ -815,8 +465,8 @@ review *review_new(const struct rs_config *cfg, publisher *pub)
 	rv->sched = sched_new(cfg, cfg->send_queue_bytes, &review_sched_ops, rv);
 	rv->conns = g_hash_table_new(g_int64_hash, g_int64_equal);
 	rv->inflight = g_hash_table_new(g_str_hash, g_str_equal);
-	rv->recent = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					   (GDestroyNotify)recent_free);
+	rv->recent =
+	        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)recent_free);
 	g_queue_init(&rv->recent_order);
 	rv->auth = auth_new(cfg);
 	return rv;
@@ -833,8 +483,8 @@ void review_set_durable(review *rv, relay *rl, recovery *rec)
 	crashed = recovery_take_crashed(rec);
 	if (crashed->len)
 		g_warning("%u window(s) were still open when the previous run stopped without "
-			  "a shutdown; expiring them (crashed)",
-			  crashed->len);
+		          "a shutdown; expiring them (crashed)",
+		          crashed->len);
 	for (guint i = 0; i < crashed->len; i++) {
 		const struct recovery_window *w = crashed->pdata[i];
 		Ringside__V1__Expired ex = RINGSIDE__V1__EXPIRED__INIT;
@@ -873,11 +523,11 @@ void review_free(review *rv)
 struct lws_protocols review_protocol(review *rv)
 {
 	struct lws_protocols p = {
-		.name = "ringside.v1",
-		.callback = callback_review,
-		.per_session_data_size = sizeof(struct conn),
-		.rx_buffer_size = 65536,
-		.user = rv,
+	        .name = "ringside.v1",
+	        .callback = callback_review,
+	        .per_session_data_size = sizeof(struct conn),
+	        .rx_buffer_size = 65536,
+	        .user = rv,
 	};
 	return p;
 }
@@ -917,7 +567,7 @@ static void recheck_tokens(review *rv)
 		if (res == AUTH_OK)
 			continue;
 		g_message("reviewer %s: %s (token %s); closing the connection", c->reviewer_id,
-			  auth_result_reason(res), c->id.token_id);
+		          auth_result_reason(res), c->id.token_id);
 		conn_error(c, "unauthorized", auth_result_reason(res), NULL, NULL);
 		c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
 		g_strlcpy(c->close_reason, auth_result_reason(res), sizeof(c->close_reason));
@@ -967,53 +617,45 @@ void review_metrics_append(review *rv, GString *out)
 		sched_get_stats(rv->sched, &st);
 	else
 		memset(&st, 0, sizeof(st));
-	g_string_append_printf(out,
-			       "ringside_connections %u\n"
-			       "ringside_reviewers_signed_in %u\n"
-			       "ringside_send_queued_bytes %zu\n"
-			       "ringside_send_overflow_total %" G_GUINT64_FORMAT "\n"
-			       "ringside_messages_in_total %" G_GUINT64_FORMAT "\n"
-			       "ringside_bad_messages_total %" G_GUINT64_FORMAT "\n"
-			       "ringside_auth_failures_total %" G_GUINT64_FORMAT "\n"
-			       "ringside_labels_total{result=\"published\"} %" G_GUINT64_FORMAT "\n"
-			       "ringside_labels_total{result=\"invalid\"} %" G_GUINT64_FORMAT "\n"
-			       "ringside_labels_total{result=\"publish_failed\"} %" G_GUINT64_FORMAT
-			       "\n"
-			       "ringside_expired_records_total{result=\"published\"} %" G_GUINT64_FORMAT
-			       "\n"
-			       "ringside_expired_records_total{result=\"lost\"} %" G_GUINT64_FORMAT "\n"
-			       "ringside_windows_waiting %u\n"
-			       "ringside_windows_assigned %u\n"
-			       "ringside_offers_total %" G_GUINT64_FORMAT "\n"
-			       "ringside_reoffers_total %" G_GUINT64_FORMAT "\n"
-			       "ringside_declines_total %" G_GUINT64_FORMAT "\n"
-			       "ringside_windows_labeled_total %" G_GUINT64_FORMAT "\n"
-			       "ringside_windows_expired_total{reason=\"deadline\"} %" G_GUINT64_FORMAT
-			       "\n"
-			       "ringside_windows_expired_total{reason=\"unassigned\"} %" G_GUINT64_FORMAT
-			       "\n"
-			       "ringside_windows_expired_total{reason=\"queue_full\"} %" G_GUINT64_FORMAT
-			       "\n"
-			       "ringside_windows_expired_total{reason=\"declined\"} %" G_GUINT64_FORMAT
-			       "\n"
-			       "ringside_windows_expired_total{reason=\"too_large\"} %" G_GUINT64_FORMAT
-			       "\n",
-			       g_hash_table_size(rv->conns), signed_in, queued, rv->send_overflow,
-			       rv->messages_in, rv->bad_messages, rv->auth_failures, rv->labels_ok,
-			       rv->labels_invalid, rv->labels_failed, rv->expired_published,
-			       rv->expired_lost, st.waiting, st.assigned, st.offered, st.reoffered,
-			       st.declined, st.completed, st.expired_deadline,
-			       st.expired_unassigned, st.expired_queue_full, st.expired_declined,
-			       st.expired_too_large);
+	g_string_append_printf(
+	        out,
+	        "ringside_connections %u\n"
+	        "ringside_reviewers_signed_in %u\n"
+	        "ringside_send_queued_bytes %zu\n"
+	        "ringside_send_overflow_total %" G_GUINT64_FORMAT "\n"
+	        "ringside_messages_in_total %" G_GUINT64_FORMAT "\n"
+	        "ringside_bad_messages_total %" G_GUINT64_FORMAT "\n"
+	        "ringside_auth_failures_total %" G_GUINT64_FORMAT "\n"
+	        "ringside_labels_total{result=\"published\"} %" G_GUINT64_FORMAT "\n"
+	        "ringside_labels_total{result=\"invalid\"} %" G_GUINT64_FORMAT "\n"
+	        "ringside_labels_total{result=\"publish_failed\"} %" G_GUINT64_FORMAT "\n"
+	        "ringside_expired_records_total{result=\"published\"} %" G_GUINT64_FORMAT "\n"
+	        "ringside_expired_records_total{result=\"lost\"} %" G_GUINT64_FORMAT "\n"
+	        "ringside_windows_waiting %u\n"
+	        "ringside_windows_assigned %u\n"
+	        "ringside_offers_total %" G_GUINT64_FORMAT "\n"
+	        "ringside_reoffers_total %" G_GUINT64_FORMAT "\n"
+	        "ringside_declines_total %" G_GUINT64_FORMAT "\n"
+	        "ringside_windows_labeled_total %" G_GUINT64_FORMAT "\n"
+	        "ringside_windows_expired_total{reason=\"deadline\"} %" G_GUINT64_FORMAT "\n"
+	        "ringside_windows_expired_total{reason=\"unassigned\"} %" G_GUINT64_FORMAT "\n"
+	        "ringside_windows_expired_total{reason=\"queue_full\"} %" G_GUINT64_FORMAT "\n"
+	        "ringside_windows_expired_total{reason=\"declined\"} %" G_GUINT64_FORMAT "\n"
+	        "ringside_windows_expired_total{reason=\"too_large\"} %" G_GUINT64_FORMAT "\n",
+	        g_hash_table_size(rv->conns), signed_in, queued, rv->send_overflow, rv->messages_in,
+	        rv->bad_messages, rv->auth_failures, rv->labels_ok, rv->labels_invalid,
+	        rv->labels_failed, rv->expired_published, rv->expired_lost, st.waiting, st.assigned,
+	        st.offered, st.reoffered, st.declined, st.completed, st.expired_deadline,
+	        st.expired_unassigned, st.expired_queue_full, st.expired_declined,
+	        st.expired_too_large);
 	for (guint r = AUTH_OK + 1; r < AUTH_N_RESULTS; r++)
-		g_string_append_printf(out,
-				       "ringside_auth_refused_total{reason=\"%s\"} %" G_GUINT64_FORMAT
-				       "\n",
-				       auth_result_label(r), rv->auth_refused[r]);
+		g_string_append_printf(
+		        out, "ringside_auth_refused_total{reason=\"%s\"} %" G_GUINT64_FORMAT "\n",
+		        auth_result_label(r), rv->auth_refused[r]);
 	g_string_append_printf(out,
-			       "ringside_origin_refused_total %" G_GUINT64_FORMAT "\n"
-			       "ringside_rate_limited_total %" G_GUINT64_FORMAT "\n",
-			       rv->origin_refused, rv->rate_limited);
+	                       "ringside_origin_refused_total %" G_GUINT64_FORMAT "\n"
+	                       "ringside_rate_limited_total %" G_GUINT64_FORMAT "\n",
+	                       rv->origin_refused, rv->rate_limited);
 }
 
 /* ---------------------------------------------------------------- tests */

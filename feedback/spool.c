@@ -1,70 +1,22 @@
 /* The spool: Redis entries kept on disk while Redis cannot take them,
  * appended with group commit and replayed in order. On-disk format and
- * rules: docs/spool.md.
- *
- * A record in a segment file ("00000000000000000001.seg"):
- *
- *   0        4        8        12                     12 + len
- *   +--------+--------+--------+----------------------+
- *   | "RSP1" |  len   | crc32c |   payload (len)      |
- *   +--------+--------+--------+----------------------+
- *             u32 LE   u32 LE over the len field and the payload
- *
- * The payload is opaque here (spool_entry.h packs the Redis entries).
- */
-#include "feedback/spool.h"
+ * rules: docs/spool.md. Segment files and their record framing:
+ * spool_segment.c. */
+#include "feedback/spool_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
 
-#define SPOOL_MAGIC "RSP1"
-#define SPOOL_HDR 12                  /* magic, len, crc */
-#define SPOOL_RECORD_MAX (256u << 20) /* a longer len field is damage */
-#define SPOOL_CHUNK (1u << 20)        /* read-ahead of the reader */
-#define SPOOL_SAVE_MS 100             /* the read position is saved this often */
+#define SPOOL_SAVE_MS 100 /* the read position is saved this often */
 #define SPOOL_POSITION "position"
 #define SPOOL_POSITION_TAG "ringside-spool-position 1"
-
-/* ---- CRC-32C (Castagnoli), table-driven, one byte per step ------------ */
-
-static guint32 crc_table[256];
-
-static void crc_init(void)
-{
-	static gsize once;
-
-	if (!g_once_init_enter(&once))
-		return;
-	for (guint32 i = 0; i < 256; i++) {
-		guint32 c = i;
-
-		for (int k = 0; k < 8; k++)
-			c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
-		crc_table[i] = c;
-	}
-	g_once_init_leave(&once, 1);
-}
-
-static guint32 crc32c(guint32 crc, const guint8 *p, gsize n)
-{
-	crc = ~crc;
-	while (n--)
-		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return ~crc;
-}
-
-static guint32 get_u32(const guint8 *p)
-{
-	return (guint32)p[0] | (guint32)p[1] << 8 | (guint32)p[2] << 16 | (guint32)p[3] << 24;
-}
 
 static void put_u32(guint8 *p, guint32 v)
 {
@@ -74,166 +26,13 @@ static void put_u32(guint8 *p, guint32 v)
 	p[3] = v >> 24;
 }
 
-/* ---- a read-ahead window over one segment file ------------------------ */
-
-/* One of these per reader (the open scan, the replay). Caches only bytes
- * below the durable end it was asked for: those never change again. */
-struct rbuf {
-	int fd; /* -1: none open */
-	guint64 seg;
-	guint8 *buf;
-	gsize cap;
-	guint64 base; /* file offset of buf[0] */
-	gsize len;    /* valid bytes in buf */
-};
-
-static void rbuf_close(struct rbuf *rb)
-{
-	if (rb->fd >= 0)
-		close(rb->fd);
-	rb->fd = -1;
-	rb->len = 0;
-}
-
-static void rbuf_free(struct rbuf *rb)
-{
-	rbuf_close(rb);
-	g_clear_pointer(&rb->buf, g_free);
-	rb->cap = 0;
-}
-
-/* N bytes at OFF of the file, never reading past END. NULL when they are
- * not all below END (*ERRNUM 0) or on a read error (*ERRNUM set). The
- * pointer is valid until the next call. One pread of up to SPOOL_CHUNK
- * (more for a longer record) on a miss. */
-static const guint8 *rbuf_at(struct rbuf *rb, guint64 off, gsize n, guint64 end, int *errnum)
-{
-	gsize want, got = 0;
-
-	*errnum = 0;
-	if (off >= rb->base && off + n <= rb->base + rb->len)
-		return rb->buf + (off - rb->base);
-	if (off + n > end)
-		return NULL;
-	want = MAX(n, (gsize)MIN((guint64)SPOOL_CHUNK, end - off));
-	if (want > rb->cap || (rb->cap > 4 * SPOOL_CHUNK && want <= SPOOL_CHUNK)) {
-		g_free(rb->buf);
-		rb->buf = g_malloc(want);
-		rb->cap = want;
-	}
-	rb->len = 0;
-	while (got < want) {
-		ssize_t r = pread(rb->fd, rb->buf + got, want - got, (off_t)(off + got));
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			*errnum = errno;
-			return NULL;
-		}
-		if (r == 0)
-			break;
-		got += (gsize)r;
-	}
-	rb->base = off;
-	rb->len = got;
-	return got >= n ? rb->buf : NULL;
-}
-
-/* Checks the record at OFF (ending by END). Returns 1 with *LEN its payload
- * length and *PAYLOAD pointing at it (valid until the next rbuf call), 0
- * when there is no good record there (cut short, bad magic, length or
- * CRC), -1 on a read error (*ERRNUM). O(record). */
-static int rec_check(struct rbuf *rb, guint64 off, guint64 end, const guint8 **payload,
-                     guint32 *len, int *errnum)
-{
-	const guint8 *p = rbuf_at(rb, off, SPOOL_HDR, end, errnum);
-	guint32 n, crc;
-
-	if (!p)
-		return *errnum ? -1 : 0;
-	if (memcmp(p, SPOOL_MAGIC, 4))
-		return 0;
-	n = get_u32(p + 4);
-	crc = get_u32(p + 8);
-	if (n > SPOOL_RECORD_MAX || off + SPOOL_HDR + n > end)
-		return 0;
-	p = rbuf_at(rb, off, SPOOL_HDR + (gsize)n, end, errnum);
-	if (!p)
-		return *errnum ? -1 : 0;
-	if (crc32c(crc32c(0, p + 4, 4), p + SPOOL_HDR, n) != crc)
-		return 0;
-	*payload = p + SPOOL_HDR;
-	*len = n;
-	return 1;
-}
-
-/* The offset of the next good record after damage at FROM, or END when
- * none follows. Byte by byte: only ever run over damaged data. */
-static guint64 rec_resync(struct rbuf *rb, guint64 from, guint64 end, int *errnum)
-{
-	for (guint64 off = from; off + SPOOL_HDR <= end; off++) {
-		const guint8 *payload;
-		guint32 len;
-		const guint8 *p = rbuf_at(rb, off, 4, end, errnum);
-
-		if (!p)
-			break;
-		if (memcmp(p, SPOOL_MAGIC, 4))
-			continue;
-		if (rec_check(rb, off, end, &payload, &len, errnum) == 1)
-			return off;
-		if (*errnum)
-			break;
-	}
-	return end;
-}
-
 /* ---- the spool --------------------------------------------------------- */
-
-/* One of these per segment file, oldest first; the last one takes appends. */
-struct seg {
-	guint64 no;
-	guint64 size; /* bytes written */
-};
 
 /* One of these per append waiting for the group commit. */
 struct waiter {
 	spool_done_fn done;
 	void *user;
 };
-
-/* One of these per spool directory; lives on one GMainContext. */
-struct spool {
-	char *dir;
-	guint64 max_bytes, segment_bytes;
-	GMainContext *ctx;
-	int dirfd;
-	int lockfd;
-
-	GQueue segs;     /* struct seg *, oldest first */
-	guint64 next_no; /* number of the next segment to create */
-	int wfd;         /* the last segment, open for writing; -1 none */
-	guint64 synced;  /* bytes of the last segment known to be on disk */
-	GArray *waiting; /* struct waiter, in append order */
-	GSource *commit; /* idle: the group commit */
-	char *broken;    /* non-NULL: appends are refused, this says why */
-
-	struct spool_cursor head; /* oldest record not consumed */
-	gboolean head_dirty;      /* head moved since it was saved */
-	GSource *save;            /* timer: save the head */
-	struct rbuf rd;           /* the replay's reader */
-
-	guint64 records; /* appended and not consumed */
-	guint64 bytes;   /* sum of segment sizes */
-	guint64 appended_total, replayed_total, full_total, torn_total;
-	double fsync_seconds; /* the last group commit's fsync */
-};
-
-static struct seg *seg_last(const spool *s)
-{
-	return s->segs.tail ? s->segs.tail->data : NULL;
-}
 
 /* The segment numbered NO, or NULL. O(segments). */
 static GList *seg_find(const spool *s, guint64 no)
@@ -245,23 +44,11 @@ static GList *seg_find(const spool *s, guint64 no)
 	return NULL;
 }
 
-static char *seg_name(guint64 no)
-{
-	return g_strdup_printf("%020" G_GUINT64_FORMAT ".seg", no);
-}
-
 /* Bytes of segment SEG that a reader may use: all of a sealed segment,
  * the fsync'd part of the last one. */
 static guint64 seg_durable_end(const spool *s, const struct seg *g)
 {
 	return g == seg_last(s) ? s->synced : g->size;
-}
-
-static int seg_open(spool *s, guint64 no, int flags)
-{
-	g_autofree char *name = seg_name(no);
-
-	return openat(s->dirfd, name, flags | O_CLOEXEC, 0600);
 }
 
 /* Writes the head to DIR/position: a temp file, fsync, rename, fsync of
@@ -340,149 +127,6 @@ static void load_head(spool *s)
 	s->head.off = off;
 }
 
-static gint cmp_u64(gconstpointer a, gconstpointer b)
-{
-	guint64 x = *(const guint64 *)a, y = *(const guint64 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Lists the segment files, oldest first, and removes temp files. */
-static gboolean list_segments(spool *s, GError **err)
-{
-	GDir *d = g_dir_open(s->dir, 0, err);
-	const char *name;
-	GArray *nos = g_array_new(FALSE, FALSE, sizeof(guint64));
-
-	if (!d) {
-		g_array_unref(nos);
-		return FALSE;
-	}
-	while ((name = g_dir_read_name(d))) {
-		char *end = NULL;
-		guint64 no;
-
-		if (g_str_has_suffix(name, ".tmp")) {
-			unlinkat(s->dirfd, name, 0);
-			continue;
-		}
-		if (strlen(name) != 24 || !g_str_has_suffix(name, ".seg") ||
-		    !g_ascii_isdigit(name[0]))
-			continue;
-		no = g_ascii_strtoull(name, &end, 10);
-		if (end != name + 20 || no == 0)
-			continue;
-		g_array_append_val(nos, no);
-	}
-	g_dir_close(d);
-	g_array_sort(nos, cmp_u64);
-	for (guint i = 0; i < nos->len; i++) {
-		struct seg *g = g_new0(struct seg, 1);
-
-		g->no = g_array_index(nos, guint64, i);
-		g_queue_push_tail(&s->segs, g);
-		s->next_no = g->no + 1;
-	}
-	g_array_unref(nos);
-	return TRUE;
-}
-
-/* Scans segment G whole: counts the records at or after the head, moves a
- * head that is not at a record boundary back to one, and truncates a torn
- * tail when G is the last segment. Damage in an earlier segment is logged
- * here and skipped by the reader. O(G's size). */
-static gboolean scan_segment(spool *s, struct seg *g, GError **err)
-{
-	struct rbuf rb = {.fd = -1};
-	gboolean last = g == seg_last(s), ok = FALSE, at_head = g->no == s->head.seg;
-	g_autofree char *name = seg_name(g->no);
-	guint64 off = 0;
-	struct stat st;
-	int errnum = 0;
-
-	rb.fd = seg_open(s, g->no, O_RDWR);
-	if (rb.fd < 0 || fstat(rb.fd, &st) != 0) {
-		g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno), "spool %s: %s: %s",
-		            s->dir, name, g_strerror(errno));
-		goto out;
-	}
-	g->size = (guint64)st.st_size;
-	while (off < g->size) {
-		const guint8 *payload;
-		guint32 len;
-		int rc = rec_check(&rb, off, g->size, &payload, &len, &errnum);
-
-		if (rc < 0)
-			break;
-		if (rc == 0 && last) {
-			/* What a crash leaves: a record cut short, or garbage
-			 * past the last fsync. Nothing acknowledged is there. */
-			g_warning("spool %s: %s: torn tail at byte %" G_GUINT64_FORMAT
-			          " (%" G_GUINT64_FORMAT " bytes) truncated",
-			          s->dir, name, off, g->size - off);
-			if (ftruncate(rb.fd, (off_t)off) != 0 || fsync(rb.fd) != 0) {
-				errnum = errno;
-				break;
-			}
-			s->torn_total++;
-			g->size = off;
-			break;
-		}
-		if (rc == 0) {
-			guint64 next = rec_resync(&rb, off + 1, g->size, &errnum);
-
-			if (errnum)
-				break;
-			g_warning("spool %s: %s: bytes %" G_GUINT64_FORMAT "..%" G_GUINT64_FORMAT
-			          " are damaged (bad CRC); they will be skipped",
-			          s->dir, name, off, next);
-			off = next;
-			continue;
-		}
-		if (at_head && off < s->head.off && off + SPOOL_HDR + len > s->head.off) {
-			g_warning("spool %s: read position %" G_GUINT64_FORMAT
-			          " is inside a record; replaying from %" G_GUINT64_FORMAT,
-			          s->dir, s->head.off, off);
-			s->head.off = off;
-		}
-		if (!at_head || off >= s->head.off)
-			s->records++;
-		off += SPOOL_HDR + len;
-	}
-	if (errnum) {
-		g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errnum), "spool %s: %s: %s",
-		            s->dir, name, g_strerror(errnum));
-		goto out;
-	}
-	if (at_head && s->head.off > g->size)
-		s->head.off = g->size;
-	s->bytes += g->size;
-	ok = TRUE;
-out:
-	rbuf_free(&rb);
-	return ok;
-}
-
-/* Deletes the segment at the front of the list. The head must already be
- * saved past it. */
-static void seg_drop_first(spool *s)
-{
-	struct seg *g = g_queue_pop_head(&s->segs);
-	g_autofree char *name = seg_name(g->no);
-
-	if (s->rd.fd >= 0 && s->rd.seg == g->no)
-		rbuf_close(&s->rd);
-	if (!s->segs.length && s->wfd >= 0) {
-		close(s->wfd);
-		s->wfd = -1;
-		s->synced = 0;
-	}
-	if (unlinkat(s->dirfd, name, 0) != 0 && errno != ENOENT)
-		g_warning("spool %s: removing %s: %s", s->dir, name, g_strerror(errno));
-	s->bytes -= g->size;
-	g_free(g);
-}
-
 static void drop_consumed(spool *s);
 
 spool *spool_new(const struct spool_conf *conf, GMainContext *ctx, GError **err)
@@ -490,7 +134,7 @@ spool *spool_new(const struct spool_conf *conf, GMainContext *ctx, GError **err)
 	spool *s = g_new0(spool, 1);
 	struct seg *last;
 
-	crc_init();
+	spool_crc_init();
 	s->dir = g_strdup(conf->dir);
 	s->max_bytes = conf->max_bytes;
 	s->segment_bytes = conf->segment_bytes ? conf->segment_bytes : 64 << 20;
@@ -521,7 +165,7 @@ spool *spool_new(const struct spool_conf *conf, GMainContext *ctx, GError **err)
 		goto fail;
 	}
 	load_head(s);
-	if (!list_segments(s, err))
+	if (!spool_seg_list(s, err))
 		goto fail;
 	/* The position names an existing segment or the one after the last
 	 * (everything replayed); anything else is not trusted to delete by. */
@@ -534,7 +178,7 @@ spool *spool_new(const struct spool_conf *conf, GMainContext *ctx, GError **err)
 	/* Segments before the read position were replayed; a crash came
 	 * between saving the position and deleting them. */
 	while (s->segs.head && ((struct seg *)s->segs.head->data)->no < s->head.seg)
-		seg_drop_first(s);
+		spool_seg_drop_first(s);
 	if (s->segs.head && ((struct seg *)s->segs.head->data)->no != s->head.seg) {
 		s->head.seg = ((struct seg *)s->segs.head->data)->no;
 		s->head.off = 0;
@@ -543,12 +187,12 @@ spool *spool_new(const struct spool_conf *conf, GMainContext *ctx, GError **err)
 	if (!s->segs.head)
 		s->head = (struct spool_cursor){s->next_no, 0};
 	for (GList *l = s->segs.head; l; l = l->next) {
-		if (!scan_segment(s, l->data, err))
+		if (!spool_seg_scan(s, l->data, err))
 			goto fail;
 	}
 	last = seg_last(s);
 	if (last) {
-		s->wfd = seg_open(s, last->no, O_WRONLY);
+		s->wfd = spool_seg_open(s, last->no, O_WRONLY);
 		if (s->wfd < 0) {
 			g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno),
 			            "spool %s: %s", s->dir, g_strerror(errno));
@@ -642,7 +286,7 @@ static void drop_consumed(spool *s)
 	if (s->head_dirty)
 		return; /* not saved: keep the files, a restart needs them */
 	while (s->segs.head && ((struct seg *)s->segs.head->data)->no < s->head.seg)
-		seg_drop_first(s);
+		spool_seg_drop_first(s);
 	if (drained)
 		s->records = 0;
 }
@@ -664,7 +308,7 @@ static gboolean seg_roll(spool *s, int *errnum)
 		}
 		s->synced = seg_last(s)->size;
 	}
-	fd = seg_open(s, s->next_no, O_WRONLY | O_CREAT | O_EXCL);
+	fd = spool_seg_open(s, s->next_no, O_WRONLY | O_CREAT | O_EXCL);
 	if (fd < 0) {
 		*errnum = errno;
 		return FALSE;
@@ -720,7 +364,8 @@ void spool_append(spool *s, GBytes *payload, spool_done_fn done, void *user)
 	}
 	memcpy(hdr, SPOOL_MAGIC, 4);
 	put_u32(hdr + 4, (guint32)len);
-	put_u32(hdr + 8, crc32c(crc32c(0, hdr + 4, 4), g_bytes_get_data(payload, NULL), len));
+	put_u32(hdr + 8,
+	        spool_crc32c(spool_crc32c(0, hdr + 4, 4), g_bytes_get_data(payload, NULL), len));
 	while (written < rec) {
 		int n = 0;
 		ssize_t r;
@@ -822,8 +467,8 @@ int spool_read(spool *s, struct spool_cursor *cur, GBytes **payload)
 			continue;
 		}
 		if (s->rd.fd < 0 || s->rd.seg != g->no) {
-			rbuf_close(&s->rd);
-			s->rd.fd = seg_open(s, g->no, O_RDONLY);
+			spool_rbuf_close(&s->rd);
+			s->rd.fd = spool_seg_open(s, g->no, O_RDONLY);
 			s->rd.seg = g->no;
 			s->rd.len = 0;
 			if (s->rd.fd < 0) {
@@ -832,14 +477,14 @@ int spool_read(spool *s, struct spool_cursor *cur, GBytes **payload)
 				return -1;
 			}
 		}
-		rc = rec_check(&s->rd, cur->off, end, &p, &len, &errnum);
+		rc = spool_rec_check(&s->rd, cur->off, end, &p, &len, &errnum);
 		if (rc == 1) {
 			*payload = g_bytes_new(p, len);
 			cur->off += SPOOL_HDR + len;
 			return 1;
 		}
 		if (rc == 0) {
-			guint64 next = rec_resync(&s->rd, cur->off + 1, end, &errnum);
+			guint64 next = spool_rec_resync(&s->rd, cur->off + 1, end, &errnum);
 
 			if (!errnum) {
 				g_warning("spool %s: segment %" G_GUINT64_FORMAT
@@ -853,7 +498,7 @@ int spool_read(spool *s, struct spool_cursor *cur, GBytes **payload)
 		}
 		g_warning("spool %s: reading segment %" G_GUINT64_FORMAT ": %s", s->dir, g->no,
 		          g_strerror(errnum));
-		rbuf_close(&s->rd);
+		spool_rbuf_close(&s->rd);
 		return -1;
 	}
 }
@@ -898,7 +543,7 @@ void spool_free(spool *s)
 	}
 	if (s->head_dirty && s->dirfd >= 0)
 		save_head(s);
-	rbuf_free(&s->rd);
+	spool_rbuf_free(&s->rd);
 	if (s->wfd >= 0)
 		close(s->wfd);
 	if (s->lockfd >= 0)

@@ -15,29 +15,11 @@
  * restarts such a pipeline after STALL_US, and the new run has a fresh
  * base time. Audio chunking re-anchors on any jump over AUDIO_RESYNC_NS.
  *
- * Sender clocks (clock = auto): network inputs are stamped by the pipeline
- * when they arrive, which is late by the sender's encoding and the path.
- * When buffers carry a GstReferenceTimestampMeta of `timestamp/x-ntp`
- * (rtpbin/rtspsrc with add-reference-timestamp-meta, from RTCP sender
- * reports), that reference is the capture time. Decoders and converters
- * often drop the meta, so it is read at the sink pad of the first element
- * appended here (CONVERT_NAME): the offset reference - pipeline time of
- * that buffer is kept, and at appsink capture time = pipeline time +
- * offset (PTS survives conversion; frames are thinned, never re-timed).
- * Offsets beyond REF_MAX_OFFSET_NS are refused (a sender clock that is not
- * synchronized, or one reporting UNIX time as NTP); after REF_TIMEOUT_NS
- * without a meta the pipeline clock takes over again. Each change of the
- * clock in use is logged once. Whether a sender's reports carry capture or
- * send time is the sender's choice (GStreamer's rtpbin sends send time
- * unless rtcp-sync-send-time=false; cameras normally send capture time);
- * offset_ms covers what is left.
+ * Sender clocks (clock = auto): see source_gst_clock.c.
  */
 #include <string.h>
 
-#include <gst/app/gstappsink.h>
-#include <gst/gst.h>
-
-#include "streams/source_internal.h"
+#include "streams/source_gst_internal.h"
 
 #define BACKOFF_MIN_US (500 * G_TIME_SPAN_MILLISECOND)
 #define BACKOFF_MAX_US (30 * G_TIME_SPAN_SECOND)
@@ -56,85 +38,13 @@
 #define AUDIO_RESYNC_NS (10 * GST_MSECOND)
 #define SINK_NAME "ringside_sink"
 #define JPEG_NAME "ringside_jpeg"
-#define CONVERT_NAME "ringside_convert"
 #define URI_NAME "ringside_uri"
 /* rtspsrc for uri=rtsp://: jitterbuffer latency (its default is 2000 ms). */
 #define RTSP_LATENCY_MS 200
-/* NTP counts from 1900, UNIX from 1970. */
-#define NTP_UNIX_OFFSET_NS (G_GINT64_CONSTANT(2208988800) * GST_SECOND)
-/* Sender references older than this (in pipeline time) are not used. */
-#define REF_TIMEOUT_NS (5 * GST_SECOND)
-/* A reference this far from the pipeline clock is not believed. */
-#define REF_MAX_OFFSET_NS (10 * GST_SECOND)
 
 enum fail_kind {
 	FAIL_ERROR,
 	FAIL_EOS,
-};
-
-/* The clock capture times come from. */
-enum src_clock {
-	SRC_CLOCK_NONE = 0, /* no sample yet */
-	SRC_CLOCK_RTCP,     /* the sender's reference timestamps */
-	SRC_CLOCK_PIPELINE, /* base time + running time */
-};
-
-/* Why the pipeline clock is in use (for the log line). */
-enum ref_state {
-	REF_NONE = 0, /* no sender reports seen in this run */
-	REF_OK,       /* ref_offset_ns is current */
-	REF_STALE,    /* none for REF_TIMEOUT_NS */
-	REF_BAD,      /* the last one was beyond REF_MAX_OFFSET_NS */
-};
-
-/* One of these per video or audio source. Fields without a note are used
- * on the main loop only. */
-struct gst_src {
-	source *src;
-	char *description; /* the full gst-launch description */
-	GstClock *clock;   /* REALTIME system clock, shared by every run */
-	GMainContext *ctx; /* where the bus watch and timers run */
-
-	GstElement *pipeline; /* the current run; NULL while waiting to restart */
-	GstAppSink *sink;     /* ref held */
-	GSource *bus_watch;
-	GSource *restart_timer;
-	GSource *tick_timer;
-	gboolean running;      /* between start and stop */
-	gint64 run_started_us; /* monotonic */
-	gint64 backoff_us;     /* delay before the next restart */
-	gint64 pending_us;     /* delay of the restart pending, if any */
-
-	/* streaming-thread state, under lock */
-	GMutex lock;
-	gboolean accept; /* pushes allowed; cleared before a pipeline stops */
-	gboolean have_prev;
-	gint64 prev_t_ns;          /* video: previous frame's capture time */
-	gboolean thin_have;        /* video, encoder's streaming thread only: */
-	gint64 thin_next;          /* PTS the next kept frame is due at */
-	GByteArray *chunk;         /* audio: the chunk being filled */
-	guint chunk_samples;       /* audio: samples per chunk */
-	gboolean have_anchor;      /* audio: anchor_ns is set */
-	gint64 anchor_ns;          /* audio: capture time of the anchor's first sample */
-	guint64 anchor_n;          /* audio: samples pushed since the anchor */
-	enum ref_state ref;        /* sender reference, from the convert probe: */
-	gint64 ref_offset_ns;      /* reference - pipeline time of the last one */
-	gint64 ref_pt_ns;          /* pipeline time of the buffer it came with */
-	enum src_clock clock_used; /* this run's, from the last sample */
-	int logged;                /* what was last logged (clock_pick's key), across runs */
-	GstCaps *ntp_caps;         /* timestamp/x-ntp; immutable */
-
-	/* atomic: written by streaming threads */
-	atomic_int_least64_t last_sample_us; /* monotonic arrival of the last sample */
-	atomic_int_least64_t delay_ns;       /* arrival - capture of the last sample */
-	atomic_uint_least64_t dropped;
-	atomic_uint_least64_t discont;
-	atomic_uint_least64_t eos;
-	atomic_uint_least64_t restarts;
-	atomic_int clock_active;        /* enum src_clock, for the metrics */
-	atomic_int offset_known;        /* ref_offset_ns was set in this run */
-	atomic_int_least64_t offset_ns; /* copy of ref_offset_ns */
-	atomic_int rtp_seen;            /* an RTP receiver is in the pipeline */
 };
 
 static void gst_src_fail(struct gst_src *g, enum fail_kind kind, const char *what);
@@ -254,144 +164,6 @@ static void take_audio(struct gst_src *g, const guint8 *data, gsize len, gint64 
 	}
 }
 
-/* Pipeline time (base time + running time) of BUF's PTS on PAD's segment,
- * or -1. Cost: one sticky event lookup. */
-static gint64 pad_pipeline_time(GstPad *pad, GstBuffer *buf)
-{
-	g_autoptr(GstEvent) ev = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
-	g_autoptr(GstElement) parent = gst_pad_get_parent_element(pad);
-	const GstSegment *seg = NULL;
-	guint64 rt;
-
-	if (!ev || !parent || !GST_BUFFER_PTS_IS_VALID(buf))
-		return -1;
-	gst_event_parse_segment(ev, &seg);
-	if (seg->format != GST_FORMAT_TIME)
-		return -1;
-	rt = gst_segment_to_running_time(seg, GST_FORMAT_TIME, GST_BUFFER_PTS(buf));
-	if (!GST_CLOCK_TIME_IS_VALID(rt))
-		return -1;
-	return (gint64)(gst_element_get_base_time(parent) + rt);
-}
-
-/* Buffer probe on the sink pad of CONVERT_NAME (clock = auto), on the
- * streaming thread: a buffer carrying a timestamp/x-ntp reference updates
- * the offset reference - pipeline time, or marks the reference as bad
- * when it is further than REF_MAX_OFFSET_NS from the pipeline clock.
- * Cost: a meta lookup per buffer, a lock when one is found. */
-static GstPadProbeReturn ref_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user)
-{
-	struct gst_src *g = user;
-	GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
-	GstReferenceTimestampMeta *meta;
-	gint64 pt, offset;
-
-	if (!buf)
-		return GST_PAD_PROBE_OK;
-	meta = gst_buffer_get_reference_timestamp_meta(buf, g->ntp_caps);
-	if (!meta || !GST_CLOCK_TIME_IS_VALID(meta->timestamp))
-		return GST_PAD_PROBE_OK;
-	pt = pad_pipeline_time(pad, buf);
-	if (pt < 0)
-		return GST_PAD_PROBE_OK;
-	offset = (gint64)meta->timestamp - NTP_UNIX_OFFSET_NS - pt;
-
-	g_mutex_lock(&g->lock);
-	g->ref_offset_ns = offset;
-	g->ref_pt_ns = pt;
-	g->ref = offset > REF_MAX_OFFSET_NS || offset < -REF_MAX_OFFSET_NS ? REF_BAD : REF_OK;
-	atomic_store(&g->offset_ns, offset);
-	atomic_store(&g->offset_known, 1);
-	g_mutex_unlock(&g->lock);
-	return GST_PAD_PROBE_OK;
-}
-
-/* Under g->lock: the capture time of a sample at pipeline time PT (without
- * offset_ms), choosing the clock: the sender's reference when a fresh one
- * is known, else PT. A change of clock drops the audio anchor and the
- * previous frame time. Sets
- * *CHANGED when the clock, or why the pipeline clock is used, differs
- * from what was last logged (the caller logs it after unlocking, with
- * clock_log). */
-static gint64 clock_pick(struct gst_src *g, gint64 pt, gboolean *changed)
-{
-	enum src_clock c = SRC_CLOCK_PIPELINE;
-	int key;
-
-	if (g->ref == REF_OK && pt - g->ref_pt_ns > REF_TIMEOUT_NS)
-		g->ref = REF_STALE;
-	if (g->src->conf.clock == RS_CLOCK_AUTO && g->ref == REF_OK)
-		c = SRC_CLOCK_RTCP;
-	/* Audio chunks are timed from their anchor: a new clock needs a new
-	 * anchor even when the step is smaller than AUDIO_RESYNC_NS. The step
-	 * is no gap in the video either. */
-	if (c != g->clock_used) {
-		g->have_anchor = FALSE;
-		g->have_prev = FALSE;
-	}
-	g->clock_used = c;
-	atomic_store(&g->clock_active, c);
-	key = c == SRC_CLOCK_RTCP ? -1 : 1 + (int)g->ref;
-	*changed = key != g->logged;
-	g->logged = key;
-	return c == SRC_CLOCK_RTCP ? pt + g->ref_offset_ns : pt;
-}
-
-/* Logs the clock now in use, once per change (see clock_pick). REF and
- * OFFSET_NS are the reference state and offset when it changed. */
-static void clock_log(struct gst_src *g, enum src_clock c, enum ref_state ref, gint64 offset_ns)
-{
-	const char *name = g->src->conf.name;
-
-	if (c == SRC_CLOCK_RTCP)
-		g_message("source %s: capture times from RTCP sender reports "
-		          "(offset to arrival %.1f ms)",
-		          name, (double)offset_ns / GST_MSECOND);
-	else if (g->src->conf.clock == RS_CLOCK_PIPELINE)
-		g_message("source %s: capture times from the pipeline clock (clock = pipeline)",
-		          name);
-	else if (ref == REF_STALE)
-		g_message("source %s: capture times from the pipeline clock "
-		          "(arrival time; no sender reports for %.0f s)",
-		          name, (double)REF_TIMEOUT_NS / GST_SECOND);
-	else if (ref == REF_BAD)
-		g_message("source %s: capture times from the pipeline clock "
-		          "(arrival time; sender reports %.1f s away, not believed)",
-		          name, (double)offset_ns / GST_SECOND);
-	else if (atomic_load(&g->rtp_seen))
-		g_message("source %s: capture times from the pipeline clock "
-		          "(arrival time; no sender reports)",
-		          name);
-	else
-		g_message("source %s: capture times from the pipeline clock (no sender reports)",
-		          name);
-}
-
-/* Turns on reference timestamps from RTCP sender reports on ELEMENT when
- * it can make them (rtspsrc, rtpbin, rtpjitterbuffer), and notes that the
- * pipeline receives RTP (so its pipeline clock is arrival time). */
-static void enable_reference_meta(struct gst_src *g, GstElement *element)
-{
-	if (!g_object_class_find_property(G_OBJECT_GET_CLASS(element),
-	                                  "add-reference-timestamp-meta"))
-		return;
-	g_object_set(element, "add-reference-timestamp-meta", TRUE, NULL);
-	atomic_store(&g->rtp_seen, 1);
-}
-
-static void enable_reference_meta_item(const GValue *item, gpointer user)
-{
-	enable_reference_meta(user, g_value_get_object(item));
-}
-
-/* deep-element-added on the pipeline (clock = auto), on whichever thread
- * adds the element: rtspsrc, rtpbin and rtpjitterbuffer made at run time
- * (by uridecodebin, rtspsrc, sdpdemux) get reference timestamps. */
-static void on_deep_element_added(GstBin *bin, GstBin *sub, GstElement *element, gpointer user)
-{
-	enable_reference_meta(user, element);
-}
-
 /* uridecodebin source-setup: an rtspsrc gets RTSP_LATENCY_MS of
  * jitterbuffer latency (its default is 2 s) and, for clock = auto,
  * reference timestamps. */
@@ -403,7 +175,7 @@ static void on_source_setup(GstElement *uridecodebin, GstElement *element, gpoin
 	if (f && !strcmp(GST_OBJECT_NAME(f), "rtspsrc"))
 		g_object_set(element, "latency", (guint)RTSP_LATENCY_MS, NULL);
 	if (g->src->conf.clock == RS_CLOCK_AUTO)
-		enable_reference_meta(g, element);
+		gst_src_enable_reference_meta(g, element);
 }
 
 /* appsink new-sample, on the streaming thread: computes the capture time
@@ -436,7 +208,7 @@ static GstFlowReturn on_new_sample(GstAppSink *sink, gpointer user)
 	now_ns = g_get_real_time() * 1000;
 
 	g_mutex_lock(&g->lock);
-	t_ns = clock_pick(g, pt, &changed) + g->src->conf.offset_ns;
+	t_ns = gst_src_clock_pick(g, pt, &changed) + g->src->conf.offset_ns;
 	c = g->clock_used;
 	ref = g->ref;
 	ref_offset = g->ref_offset_ns;
@@ -456,7 +228,7 @@ static GstFlowReturn on_new_sample(GstAppSink *sink, gpointer user)
 	}
 	g_mutex_unlock(&g->lock);
 	if (changed)
-		clock_log(g, c, ref, ref_offset);
+		gst_src_clock_log(g, c, ref, ref_offset);
 out:
 	gst_sample_unref(sample);
 	return GST_FLOW_OK;
@@ -532,20 +304,8 @@ static GstElement *pipeline_build(struct gst_src *g, GError **err)
 	uri = gst_bin_get_by_name(GST_BIN(p), URI_NAME);
 	if (uri)
 		g_signal_connect(uri, "source-setup", G_CALLBACK(on_source_setup), g);
-	if (c->clock == RS_CLOCK_AUTO) {
-		g_autoptr(GstElement) convert = gst_bin_get_by_name(GST_BIN(p), CONVERT_NAME);
-		g_autoptr(GstPad) pad =
-		        convert ? gst_element_get_static_pad(convert, "sink") : NULL;
-		GstIterator *it = gst_bin_iterate_recurse(GST_BIN(p));
-
-		while (gst_iterator_foreach(it, enable_reference_meta_item, g) ==
-		       GST_ITERATOR_RESYNC)
-			gst_iterator_resync(it);
-		gst_iterator_free(it);
-		g_signal_connect(p, "deep-element-added", G_CALLBACK(on_deep_element_added), g);
-		if (pad)
-			gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, ref_probe, g, NULL);
-	}
+	if (c->clock == RS_CLOCK_AUTO)
+		gst_src_clock_watch(g, p);
 	if (c->kind == RS_KIND_VIDEO) {
 		GstElement *jpeg = gst_bin_get_by_name(GST_BIN(p), JPEG_NAME);
 		GstPad *pad = jpeg ? gst_element_get_static_pad(jpeg, "sink") : NULL;

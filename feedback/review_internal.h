@@ -1,0 +1,79 @@
+/* Internal to feedback/review.c and feedback/review_publish.c: the state of
+ * a review and of its connections, and the helpers both files call. */
+#pragma once
+
+#include <glib.h>
+#include <libwebsockets.h>
+
+#include "feedback/auth.h"
+#include "feedback/review.h"
+#include "feedback/sched.h"
+#include "ringside.pb-c.h"
+
+#define CLOSE_REASON_MAX 100
+
+/* One of these per websocket connection (lws per-session data). */
+struct conn {
+	struct lws *wsi;
+	review *rv;
+	guint64 serial;
+	char *reviewer_id; /* set by a good hello */
+	sched_reviewer *sr;
+	GByteArray *rx; /* a message being reassembled from fragments */
+	gboolean rx_overflow;
+	GQueue outq;         /* GBytes *, packed server messages */
+	gsize out_off;       /* bytes of the head message already sent */
+	gsize out_bytes;     /* bytes queued, for the cap */
+	guint8 *scratch;     /* LWS_PRE + FRAGMENT_BYTES for lws_write */
+	int close_code;      /* non-zero: close once the queue is out */
+	gboolean overflowed; /* send queue passed its cap: to be dropped */
+	char close_reason[CLOSE_REASON_MAX];
+	struct auth_identity id; /* who the hello's token said; valid with reviewer_id */
+	double rate_tokens;      /* message rate limit: a token bucket */
+	gint64 rate_us;          /* monotonic time of the last refill */
+};
+
+struct review {
+	const struct rs_config *cfg;
+	publisher *pub;
+	relay *relay;  /* NULL: straight to the publisher (review_set_durable) */
+	recovery *rec; /* NULL: open windows are not listed on disk */
+	sched *sched;
+	GHashTable *conns; /* serial -> struct conn * */
+	guint64 next_serial;
+	GHashTable *inflight; /* label_id -> struct pending * */
+	GHashTable *recent;   /* label_id -> struct recent * */
+	GQueue recent_order;  /* label ids, oldest first (keys of recent) */
+
+	gboolean stopping; /* no new connections; set by review_close_all */
+	guint reap_id;     /* idle source dropping overflowed connections */
+	guint64 bad_messages, labels_ok, labels_invalid, labels_failed, auth_failures;
+	guint64 send_overflow, expired_published, expired_lost, messages_in;
+	auth *auth;
+	gint64 recheck_us; /* monotonic time of the last token re-check */
+	guint64 origin_refused, rate_limited;
+	guint64 auth_refused[AUTH_N_RESULTS];
+};
+
+static inline gint64 now_ns(void)
+{
+	return g_get_real_time() * 1000;
+}
+
+/* review.c */
+
+/* Queues MSG (taken) for C; over the send queue's cap C is closed. */
+void conn_send(struct conn *c, GBytes *msg);
+/* Queues an Error (CODE, MESSAGE; LABEL_ID and WINDOW_ID may be NULL). */
+void conn_error(struct conn *c, const char *code, const char *message, const char *label_id,
+                const char *window_id);
+
+/* review_publish.c */
+
+/* What a stored label's id maps to (the values of review.recent). */
+struct recent;
+void recent_free(struct recent *r);
+/* A Submit from C: validate, publish, ack once Redis has it. */
+void handle_submit(struct conn *c, Ringside__V1__Label *l);
+/* Publishes EX (filled in but for expired_ns) to the expired stream. */
+void publish_expired(review *rv, Ringside__V1__Expired *ex);
