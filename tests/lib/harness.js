@@ -96,7 +96,9 @@ async function waitFor(what, fn, timeoutMs = 10000, everyMs = 50) {
 function httpGet(url, timeoutMs = 2000, options = {}) {
   return new Promise((resolve, reject) => {
     const mod = url.startsWith('https:') ? https : http;
-    const req = mod.get(url, { timeout: timeoutMs, ...options }, (res) => {
+    // agent: false: a fresh connection each time; an idle keep-alive one may
+    // be closed by the server just as it is reused.
+    const req = mod.get(url, { timeout: timeoutMs, agent: false, ...options }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers,
