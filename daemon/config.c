@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "daemon/config_template.h"
 #include "daemon/config_values.h"
 
 G_DEFINE_QUARK(rs - config - error - quark, rs_config_error)
@@ -48,6 +49,7 @@ static void parse_daemon(struct cfg_parse *p, struct rs_config *cfg)
 	                                    "allowed_origins",
 	                                    "max_messages_per_second",
 	                                    "metrics_require_admin",
+	                                    "max_prefetch",
 	                                    NULL};
 
 	p->group = "daemon";
@@ -58,6 +60,7 @@ static void parse_daemon(struct cfg_parse *p, struct rs_config *cfg)
 	cfg->proto_dir = get_string(p, "proto_dir", RINGSIDE_PROTO_DIR, FALSE);
 	cfg->max_message_bytes = get_size(p, "max_message_bytes", 256 * 1024, 1024, 64 << 20);
 	cfg->send_queue_bytes = get_size(p, "send_queue_bytes", 64 << 20, 64 * 1024, 1ULL << 32);
+	cfg->max_prefetch = (guint)get_uint(p, "max_prefetch", 1, 0, 4);
 
 	cfg->tls_cert = get_string(p, "tls_cert", NULL, FALSE);
 	cfg->tls_key = get_string(p, "tls_key", NULL, FALSE);
@@ -96,7 +99,8 @@ static void parse_redis(struct cfg_parse *p, struct rs_config *cfg)
 {
 	static const char *const known[] = {"host",           "port",          "label_stream",
 	                                    "expired_stream", "stream_maxlen", "user",
-	                                    "password",       "password_file", NULL};
+	                                    "password",       "password_file", "preannotation_stream",
+	                                    NULL};
 
 	p->group = "redis";
 	if (g_key_file_has_group(p->kf, "redis"))
@@ -106,6 +110,11 @@ static void parse_redis(struct cfg_parse *p, struct rs_config *cfg)
 	cfg->label_stream = get_string(p, "label_stream", "ringside:labels", FALSE);
 	cfg->expired_stream = get_string(p, "expired_stream", "ringside:expired", FALSE);
 	cfg->stream_maxlen = get_uint(p, "stream_maxlen", 1000000, 0, G_MAXINT64);
+	/* "" turns pre-annotations off */
+	cfg->preannotation_stream =
+		get_string(p, "preannotation_stream", "ringside:preannotations", FALSE);
+	if (!p->err && !*cfg->preannotation_stream)
+		g_clear_pointer(&cfg->preannotation_stream, g_free);
 	if (!p->err && !*cfg->label_stream)
 		fail(p, "label_stream", "must not be empty");
 	if (!p->err && !*cfg->expired_stream)
@@ -277,6 +286,19 @@ static void parse_group(struct cfg_parse *p, struct rs_config *cfg, struct rs_gr
 	                                    "max_attempts",
 	                                    "queue_max",
 	                                    "queue_timeout_seconds",
+	                                    "kinds",
+	                                    "event_classes",
+	                                    "box_classes",
+	                                    "segment_classes",
+	                                    "emotions",
+	                                    "sound_tags",
+	                                    "caption_min_chars",
+	                                    "text_max_chars",
+	                                    "extend_seconds",
+	                                    "max_extensions",
+	                                    "ambiguous_to",
+	                                    "max_ambiguous",
+	                                    "preannotations_max",
 	                                    NULL};
 	g_auto(GStrv) names = NULL;
 	const gint64 day = 86400 * 1000000000LL;
@@ -304,6 +326,7 @@ static void parse_group(struct cfg_parse *p, struct rs_config *cfg, struct rs_gr
 	g->max_attempts = (guint)get_uint(p, "max_attempts", 2, 1, 100);
 	g->queue_max = (guint)get_uint(p, "queue_max", 32, 1, 100000);
 	g->queue_timeout_ns = get_duration(p, "queue_timeout_seconds", 120, 1e9, 1000000000LL, day);
+	config_parse_template(p, g);
 	for (guint i = 0; g->sources && i < g->n_sources && !p->err; i++) {
 		if (g->sources[i]->ring_ns < g->window_ns + g->lateness_ns)
 			fail(p, "window_seconds",
@@ -435,6 +458,8 @@ static struct rs_config *parse(struct cfg_parse *p)
 			     "or give a [reviewer] role = admin");
 	}
 
+	for (guint i = 0; i < cfg->n_groups; i++)
+		config_resolve_template(cfg, &cfg->groups[i]);
 	p->group = "group";
 	if (!cfg->n_groups)
 		fail(p, NULL, "no [group NAME]: nothing would be reviewed");
@@ -505,6 +530,7 @@ void config_free(struct rs_config *cfg)
 		g_free(cfg->groups[i].name);
 		g_free(cfg->groups[i].sources);
 		g_strfreev(cfg->groups[i].classes);
+		config_free_template(&cfg->groups[i]);
 	}
 	for (guint i = 0; i < cfg->n_reviewers; i++) {
 		g_free(cfg->reviewers[i].id);
@@ -520,6 +546,7 @@ void config_free(struct rs_config *cfg)
 	g_free(cfg->redis_host);
 	g_free(cfg->label_stream);
 	g_free(cfg->expired_stream);
+	g_free(cfg->preannotation_stream);
 	g_free(cfg->tls_cert);
 	g_free(cfg->tls_key);
 	g_free(cfg->token_secret_file);

@@ -58,6 +58,20 @@ struct rs_source_conf {
 };
 
 /* One of these per [group NAME]: sources reviewed together. */
+/* Label kinds are ringside.v1.LabelKind values 1..RS_LABEL_KINDS_MAX. */
+#define RS_LABEL_KINDS_MAX 8
+#define RS_KIND_BIT(k) (1u << (k))
+
+/* Who gets a window again after a reviewer flagged it ambiguous. */
+enum rs_ambiguous_to {
+	RS_AMBIGUOUS_TO_AUTO = 0, /* config only: EXPERT if any [reviewer] is an expert */
+	RS_AMBIGUOUS_TO_ANYONE,   /* any reviewer but those who flagged it */
+	RS_AMBIGUOUS_TO_EXPERT,   /* reviewers with role expert only */
+};
+
+/* "classes", "events", ... for a ringside.v1.LabelKind value. */
+const char *config_kind_name(guint kind);
+
 struct rs_group_conf {
 	char *name;
 	struct rs_source_conf **sources; /* borrowed from rs_config.sources */
@@ -75,6 +89,28 @@ struct rs_group_conf {
 	guint max_attempts;   /* offers before an expired record */
 	guint queue_max;      /* windows waiting for a reviewer, at most */
 	gint64 queue_timeout_ns; /* a window waits this long for a reviewer */
+
+	/* The label template (docs/labels.md). Lists default to classes. */
+	guint kinds;             /* bit (1 << RINGSIDE__V1__LABEL_KIND__...) per kind */
+	guint8 kind_order[RS_LABEL_KINDS_MAX]; /* the kinds in config order */
+	guint n_kinds;
+	char **event_classes;    /* NULL-terminated; never NULL */
+	guint n_event_classes;
+	char **box_classes;
+	guint n_box_classes;
+	char **segment_classes;
+	guint n_segment_classes;
+	char **emotions;         /* NULL-terminated, may be empty */
+	guint n_emotions;
+	char **sound_tags;
+	guint n_sound_tags;
+	guint caption_min_chars;
+	guint text_max_chars;
+	gint64 extend_ns;        /* more time per Extend; 0: not allowed */
+	guint max_extensions;
+	enum rs_ambiguous_to ambiguous_to; /* never AUTO after config_load */
+	guint max_ambiguous;     /* ambiguous flags before the window is expired */
+	guint preannotations_max; /* pre-annotations waiting for a window, at most */
 };
 
 /* What a reviewer may do (docs/security.md); values match token.h's roles. */
@@ -103,6 +139,8 @@ struct rs_config {
 	char *proto_dir;
 	gsize max_message_bytes; /* largest websocket message accepted */
 	gsize send_queue_bytes;  /* per-connection outbound cap */
+	guint max_prefetch;      /* held tasks per reviewer besides the current one */
+	char *preannotation_stream; /* [redis] stream models XADD PreAnnotations to; NULL: none */
 
 	/* [redis] */
 	char *redis_host;

@@ -166,9 +166,29 @@ GBytes *wire_pack_task(GBytes *packed_window, const struct rs_group_conf *g, gin
 	const guint8 *wdata = g_bytes_get_data(packed_window, &wlen);
 	guint8 *buf, *p;
 
+	Ringside__V1__LabelKind kinds[RS_LABEL_KINDS_MAX];
+
+	for (guint i = 0; i < g->n_kinds; i++)
+		kinds[i] = (Ringside__V1__LabelKind)g->kind_order[i];
 	tmpl.n_classes = g->n_classes;
 	tmpl.classes = g->classes;
 	tmpl.multi_label = g->multi_label;
+	tmpl.n_kinds = g->n_kinds;
+	tmpl.kinds = kinds;
+	tmpl.n_event_classes = g->n_event_classes;
+	tmpl.event_classes = g->event_classes;
+	tmpl.n_box_classes = g->n_box_classes;
+	tmpl.box_classes = g->box_classes;
+	tmpl.n_segment_classes = g->n_segment_classes;
+	tmpl.segment_classes = g->segment_classes;
+	tmpl.caption_min_chars = g->caption_min_chars;
+	tmpl.text_max_chars = g->text_max_chars;
+	tmpl.n_emotions = g->n_emotions;
+	tmpl.emotions = g->emotions;
+	tmpl.n_sound_tags = g->n_sound_tags;
+	tmpl.sound_tags = g->sound_tags;
+	tmpl.extend_ms = (uint32_t)(g->extend_ns / 1000000);
+	tmpl.max_extensions = g->extend_ns ? g->max_extensions : 0;
 	task.template_ = &tmpl;
 	task.deadline_ns = deadline_ns;
 	task.time_box_ms = time_box_ms;
