@@ -34,6 +34,7 @@ void rs_window_unref(rs_window *w)
 		g_clear_pointer(&w->sources[i].samples, g_ptr_array_unref);
 		g_clear_pointer(&w->sources[i].gaps, g_array_unref);
 	}
+	g_clear_pointer(&w->preannotations, g_ptr_array_unref);
 	g_free(w->sources);
 	g_free(w->id);
 	g_free(w);

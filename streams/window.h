@@ -61,6 +61,12 @@ typedef struct rs_window {
 	guint n_sources;
 	gboolean complete;
 	gint64 cut_ns; /* wall time it was cut */
+
+	/* A model's pre-annotations (ringside.v1.PreAnnotation, packed, each a
+	 * GBytes), attached before the window is first packed for the wire;
+	 * NULL when there are none. Freed with the window. */
+	GPtrArray *preannotations;
+	guint preannotation_items; /* items in all of them (label_count_items) */
 } rs_window;
 
 rs_window *rs_window_ref(rs_window *w);

@@ -159,7 +159,13 @@ async function startRedis(dir, port, extraArgs = [], clientOpts = {}) {
   return { proc, client, port };
 }
 
-// The default test config: live test sources, one group "g".
+// o.roles: {carol: 'expert'} gives a [reviewer] a role.
+function roleLine(o, name) {
+  return o.roles && o.roles[name] ? `role = ${o.roles[name]}` : '';
+}
+
+// The default test config: live test sources, one group "g". o.groupConf:
+// more lines for [group g] (the label template keys, docs/labels.md).
 function defaultConfig(p, o) {
   const classes = (o.classes || ['none', 'square', 'circle']).join(',');
   return `[daemon]
@@ -206,15 +212,19 @@ time_box_seconds = ${o.timeBoxSeconds || 30}
 max_attempts = ${o.maxAttempts || 2}
 queue_max = ${o.queueMax || 8}
 queue_timeout_seconds = ${o.queueTimeoutSeconds || 60}
+${o.groupConf || ''}
 
 [reviewer alice]
 token = ${TOKENS.alice}
+${roleLine(o, 'alice')}
 
 [reviewer bob]
 token = ${TOKENS.bob}
+${roleLine(o, 'bob')}
 
 [reviewer carol]
 token = ${TOKENS.carol}
+${roleLine(o, 'carol')}
 `;
 }
 
