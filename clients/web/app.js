@@ -10,7 +10,11 @@
 import { Conn, connLoadSchema } from './conn.js';
 import { Outbox } from './outbox.js';
 import { Player } from './player.js';
-import { ClassPicker, Countdown } from './labeling.js';
+import { Countdown } from './labeling.js';
+import { Keymap, HelpOverlay } from './keys.js';
+import { Drafts } from './drafts.js';
+import { Editors } from './editors.js';
+import { ClassesEditor } from './kinds/classes.js';
 import { tokenAsk, tokenForget, tokenTake } from './token.js';
 import { coverageText, gapSpans, gapText } from './gaps.js';
 
@@ -50,8 +54,21 @@ const player = new Player((text) => {
   $('play-hint').hidden = !text;
   $('play-hint').textContent = text;
 });
-const picker = new ClassPicker(() => taskMessage(''));
 const countdown = new Countdown();
+const keymap = new Keymap();
+const help = new HelpOverlay(keymap);
+const drafts = new Drafts();
+// The editor of each label kind; a template names the ones its task uses.
+const EDITOR_CLASSES = Object.fromEntries([ClassesEditor].map((c) => [c.kind, c]));
+const editors = new Editors(EDITOR_CLASSES, $('editors'), {
+  player,
+  keys: keymap,
+  message: (text, kind) => taskMessage(text, kind),
+  changed: () => {
+    taskMessage('');
+    saveDraft();
+  },
+});
 let conn = null;
 
 // ------------------------------------------------------------ rendering
@@ -94,6 +111,12 @@ function renderStatus() {
 function taskMessage(text, kind = '') {
   $('task-msg').textContent = text;
   $('task-msg').dataset.kind = kind;
+}
+
+// The shown task's work in progress, kept so a reconnect keeps it.
+function saveDraft() {
+  const entry = state.tasks[0];
+  if (entry && state.reviewer) drafts.put(state.reviewer, entry.task.window.id, editors.save());
 }
 
 function showError(text) {
@@ -152,12 +175,13 @@ function showCurrent() {
     taskMessage('');
     if (entry) {
       player.load(entry.task.window);
-      picker.load(entry.task.template);
+      editors.build(entry.task.template);
+      editors.load(entry.task, drafts.get(state.reviewer, windowId));
       countdown.start(entry.task.time_box_ms, entry.receivedMs);
       player.play();
     } else {
       player.unload();
-      picker.clear();
+      editors.unload();
       countdown.stop();
     }
   }
@@ -165,7 +189,7 @@ function showCurrent() {
   $('submit').disabled = !answerable;
   $('skip').disabled = !answerable;
   if (entry) {
-    picker.lock(!answerable);
+    editors.lock(!answerable);
     if (entry.labelId) taskMessage('sending…', 'sending');
   }
   renderStatus();
@@ -200,12 +224,15 @@ function sendLabel(entry) {
 function submit() {
   const entry = state.tasks[0];
   if (!entry || entry.labelId) return;
-  const classes = picker.chosen();
-  if (!classes.length) {
-    taskMessage('choose a class', 'warn');
+  const why = editors.check();
+  if (why) {
+    taskMessage(why, 'warn');
     return;
   }
-  const label = { label_id: newLabelId(), window_id: entry.task.window.id, classes };
+  const label = { label_id: newLabelId(), window_id: entry.task.window.id };
+  editors.fill(label);
+  const pre = editors.preStats();
+  if (pre.offered) label.preannotations = { shown: true, ...pre };
   // Stored before sending: if the page dies right after, a reload resends.
   outbox.add({ label, reviewer: state.reviewer, deadlineMs: entry.deadlineMs });
   entry.labelId = label.label_id;
@@ -288,6 +315,7 @@ const handlers = {
     // The storage outage that delayed this label is over.
     if (retries.has(a.label_id)) state.lastError = '';
     forgetLabel(a.label_id);
+    drafts.remove(state.reviewer, a.window_id);
     state.lastAck = { labelId: a.label_id, windowId: a.window_id, streamId: a.stream_id };
     if (!removeTask(a.window_id)) renderStatus();
   },
@@ -360,25 +388,30 @@ function onConnState(s) {
 
 // ------------------------------------------------------------ keys
 
+// Shortcuts every template has; editors add their own (editors.js).
+function bindKeys() {
+  const answerable = () => !!state.tasks[0] && !state.tasks[0].labelId;
+  const k = (section, keys, label, run, when) => keymap.add({ section, keys, label, run, when });
+  k('help', ['?'], 'show or hide these keys', () => help.toggle());
+  k('help', ['Escape'], 'close this list / leave a text field', () => {
+    if (help.open) help.close();
+    else if (document.activeElement) document.activeElement.blur();
+  });
+  k('label', ['Enter', 'Ctrl+Enter'], 'submit the label', () => submit(), answerable);
+  k('label', ['1', '2', '3', '4', '5', '6', '7', '8', '9'], 'choose class / value 1–9 of the focused part',
+    (ev) => editors.digit(Number(ev.key) - 1));
+  k('label', ['Tab'], 'focus the next part of the label', () => editors.cycle(1));
+  k('label', ['Shift+Tab'], 'focus the previous part', () => editors.cycle(-1));
+  k('label', ['a'], 'accept every model pre-annotation', () => editors.acceptPre(), answerable);
+  k('label', ['s', 'S'], 'skip: give the window back', () => decline(), answerable);
+  k('playback', [' '], 'play / pause', () => player.toggle());
+  k('playback', ['ArrowLeft'], 'back 1 s', () => player.seek(player.position() - 1));
+  k('playback', ['ArrowRight'], 'forward 1 s', () => player.seek(player.position() + 1));
+}
+
 function onKey(ev) {
-  if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
-  if ($('signin').open || ev.target instanceof HTMLInputElement) return;
-  if (ev.key >= '1' && ev.key <= '9') {
-    picker.choose(Number(ev.key) - 1);
-  } else if (ev.key === 'Enter') {
-    submit();
-  } else if (ev.key === ' ') {
-    player.toggle();
-  } else if (ev.key === 's' || ev.key === 'S') {
-    decline();
-  } else if (ev.key === 'ArrowLeft') {
-    player.seek(player.position() - 1);
-  } else if (ev.key === 'ArrowRight') {
-    player.seek(player.position() + 1);
-  } else {
-    return;
-  }
-  ev.preventDefault();
+  if ($('signin').open) return;
+  keymap.handle(ev);
 }
 
 // ------------------------------------------------------------ start
@@ -394,11 +427,15 @@ window.ringside = {
       pendingAcks: pendingCount(),
       lastError: state.lastError,
       lastAck: state.lastAck,
+      keysPressed: keymap.pressed,
+      focusedKind: editors.focusedKind(),
+      message: $('task-msg').textContent,
     };
   },
 };
 
 async function main() {
+  bindKeys();
   document.addEventListener('keydown', onKey);
   for (const [id, action] of [['submit', submit], ['skip', decline]]) {
     // Focus stays on the page so Space and Enter keep their meaning.

@@ -53,6 +53,10 @@ export class Player {
     this.anchorPos = 0; // position at anchorTime
     this.anchorTime = 0; // seconds on the active clock
     this.lastPos = -1;
+    this.win = null;
+    this.startNs = 0;
+    this.endNs = 0;
+    this.renderHooks = [];
 
     this.ctx = new AudioContext({ latencyHint: 'interactive' });
     // Autoplay policy: the context may start suspended until a user
@@ -82,6 +86,9 @@ export class Player {
   load(win) {
     this.unload();
     const startNs = win.start_ns;
+    this.win = win;
+    this.startNs = startNs;
+    this.endNs = win.end_ns;
     this.durationS = Math.max(0, (win.end_ns - startNs) / 1e9);
     const sources = win.sources;
     const videos = sources.filter((s) => s.kind === KIND_VIDEO);
@@ -125,6 +132,34 @@ export class Player {
     this.durationS = 0;
     this.timeline.unload();
     this.lastPos = -1;
+    this.win = null;
+  }
+
+  // FN(pos) runs after every drawn position (editors' overlays follow the
+  // playhead with it). Returns a function that removes it.
+  onRender(fn) {
+    this.renderHooks.push(fn);
+    return () => {
+      this.renderHooks = this.renderHooks.filter((f) => f !== fn);
+    };
+  }
+
+  // Capture times (UNIX ns numbers) of video source NAME's frames, in order.
+  frameTimes(name) {
+    const v = this.views.find((x) => x instanceof VideoView && x.name === name);
+    return v ? v.frames.map((f) => f.t_ns) : [];
+  }
+
+  // The <figure> showing video source NAME, or null.
+  videoFigure(name) {
+    const v = this.views.find((x) => x instanceof VideoView && x.name === name);
+    return v ? v.box : null;
+  }
+
+  // The SensorPlot of sensor source NAME (.box its figure, .plot its uPlot
+  // for valToPos/posToVal, .plot.over the overlay element), or null.
+  sensorPlot(name) {
+    return this.views.find((x) => x instanceof SensorPlot && x.name === name) || null;
   }
 
   // Width and height of each of N sensor plots stacked in the plot area.
@@ -240,5 +275,11 @@ export class Player {
     this.lastPos = pos;
     for (const v of this.views) v.render(pos);
     this.timeline.render(pos);
+    for (const fn of this.renderHooks) fn(pos);
+  }
+
+  // Draws the current position again (after an editor changed an overlay).
+  redraw() {
+    this.lastPos = -1;
   }
 }

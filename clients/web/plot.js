@@ -38,6 +38,8 @@ export class SensorPlot {
     this.spans = spans;
     this.gapEls = [];
 
+    this.name = src.source;
+    this.channels = [...src.channels];
     this.box = document.createElement('figure');
     this.box.className = 'plot';
     const caption = document.createElement('figcaption');

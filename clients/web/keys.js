@@ -1,0 +1,133 @@
+// Every keyboard shortcut of the page in one table, so the help overlay
+// ("?") lists exactly what the keys do and no two parts bind the same key
+// without knowing it.
+//
+// A binding: { keys: ['e'], label: 'mark event start / end', section:
+// 'events', when: () => bool (optional), run: (ev) => void }. Key names
+// are KeyboardEvent.key values ('e', 'E', 'ArrowLeft', ' ', 'Enter', '?'),
+// optionally prefixed 'Shift+' for non-printing keys ('Shift+ArrowLeft').
+// The first binding whose key matches and whose when() holds runs; later
+// bindings of the same key are reached only when earlier ones do not apply
+// (e.g. arrows move a selected box, else they seek).
+//
+// While the focus is in a text field only Escape (leave the field) and
+// Ctrl+Enter (submit) reach the table: typing goes to the field.
+
+function keyName(ev) {
+  const printable = ev.key.length === 1;
+  return !printable && ev.shiftKey ? `Shift+${ev.key}` : ev.key;
+}
+
+function inTextField(target) {
+  return target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement
+    || target instanceof HTMLSelectElement || (target && target.isContentEditable);
+}
+
+// How a key reads on screen.
+export function keyLabel(key) {
+  const names = { ' ': 'Space', ArrowLeft: '←', ArrowRight: '→', ArrowUp: '↑', ArrowDown: '↓',
+    Escape: 'Esc', Backspace: '⌫', Delete: 'Del' };
+  const [mod, k] = key.startsWith('Shift+') ? ['Shift+', key.slice(6)] : ['', key];
+  return mod + (names[k] || k);
+}
+
+export class Keymap {
+  constructor() {
+    this.bindings = [];
+    this.pressed = 0; // keys that ran an action: the keystroke benchmark reads it
+  }
+
+  // Adds BINDING; returns a function that removes it.
+  add(binding) {
+    this.bindings.push(binding);
+    return () => {
+      const i = this.bindings.indexOf(binding);
+      if (i >= 0) this.bindings.splice(i, 1);
+    };
+  }
+
+  // Runs the binding for EV; returns true when one ran.
+  handle(ev) {
+    if (ev.altKey || ev.metaKey) return false;
+    const ctrl = ev.ctrlKey;
+    const name = (ctrl ? 'Ctrl+' : '') + keyName(ev);
+    if (inTextField(ev.target) && name !== 'Escape' && name !== 'Ctrl+Enter') return false;
+    for (const b of this.bindings) {
+      if (!b.keys.includes(name)) continue;
+      if (b.when && !b.when()) continue;
+      ev.preventDefault();
+      this.pressed += 1;
+      b.run(ev);
+      return true;
+    }
+    return false;
+  }
+
+  // Bindings that apply now, grouped by section, for the help overlay.
+  sections() {
+    const out = new Map();
+    for (const b of this.bindings) {
+      if (b.hidden) continue;
+      if (!out.has(b.section)) out.set(b.section, []);
+      out.get(b.section).push(b);
+    }
+    return out;
+  }
+}
+
+// The "?" overlay: every binding with its keys, by section.
+export class HelpOverlay {
+  constructor(keymap) {
+    this.keymap = keymap;
+    this.el = document.createElement('div');
+    this.el.id = 'help';
+    this.el.className = 'help';
+    this.el.hidden = true;
+    this.el.setAttribute('role', 'dialog');
+    this.el.setAttribute('aria-label', 'keyboard shortcuts');
+    document.body.append(this.el);
+  }
+
+  get open() {
+    return !this.el.hidden;
+  }
+
+  toggle() {
+    if (this.open) this.close();
+    else this.show();
+  }
+
+  close() {
+    this.el.hidden = true;
+  }
+
+  show() {
+    this.el.replaceChildren();
+    const h = document.createElement('h2');
+    h.textContent = 'keys';
+    this.el.append(h);
+    for (const [section, list] of this.keymap.sections()) {
+      const dl = document.createElement('dl');
+      const title = document.createElement('h3');
+      title.textContent = section;
+      for (const b of list) {
+        const dt = document.createElement('dt');
+        for (const k of b.keys) {
+          const kbd = document.createElement('kbd');
+          kbd.textContent = keyLabel(k);
+          dt.append(kbd, ' ');
+        }
+        const dd = document.createElement('dd');
+        dd.textContent = b.label;
+        if (b.when && !b.when()) dd.classList.add('muted');
+        dl.append(dt, dd);
+      }
+      this.el.append(title, dl);
+    }
+    const foot = document.createElement('p');
+    foot.className = 'muted';
+    foot.textContent = 'press ? or Esc to close';
+    this.el.append(foot);
+    this.el.hidden = false;
+  }
+}
