@@ -55,7 +55,7 @@ static gboolean file_with_ext(const char *name, gsize len, const char *ext)
 
 /* Whether PATH (LEN bytes) is something this port serves: the endpoints,
  * the client's own files (top-level files of web_root with a web type,
- * and kinds/NAME.js), the two vendored dist folders and the schema. Everything else in
+ * and kinds/NAME.js and .css), the two vendored dist folders and the schema. Everything else in
  * web_root (node_modules/, package.json, README.md, subfolders) is not
  * the client and is not served. O(LEN). */
 static gboolean web_path_allowed(const char *path, gsize len)
@@ -76,9 +76,10 @@ static gboolean web_path_allowed(const char *path, gsize len)
 	}
 	if (len > 7 && !memcmp(path, "/proto/", 7))
 		return file_with_ext(path + 6, len - 6, ".proto");
-	/* the label editors, one module per kind */
+	/* the label editors, one module (and stylesheet) per kind */
 	if (len > 7 && !memcmp(path, "/kinds/", 7))
-		return file_with_ext(path + 6, len - 6, ".js");
+		return file_with_ext(path + 6, len - 6, ".js") ||
+		       file_with_ext(path + 6, len - 6, ".css");
 	for (guint i = 0; i < G_N_ELEMENTS(exts); i++) {
 		if (file_with_ext(path, len, exts[i]))
 			return TRUE;

@@ -14,7 +14,7 @@ import { Countdown } from './labeling.js';
 import { Keymap, HelpOverlay } from './keys.js';
 import { Drafts } from './drafts.js';
 import { Editors } from './editors.js';
-import { ClassesEditor } from './kinds/classes.js';
+import { EDITORS } from './kinds/index.js';
 import { tokenAsk, tokenForget, tokenTake } from './token.js';
 import { coverageText, gapSpans, gapText } from './gaps.js';
 
@@ -59,7 +59,7 @@ const keymap = new Keymap();
 const help = new HelpOverlay(keymap);
 const drafts = new Drafts();
 // The editor of each label kind; a template names the ones its task uses.
-const EDITOR_CLASSES = Object.fromEntries([ClassesEditor].map((c) => [c.kind, c]));
+const EDITOR_CLASSES = Object.fromEntries(EDITORS.map((c) => [c.kind, c]));
 const editors = new Editors(EDITOR_CLASSES, $('editors'), {
   player,
   keys: keymap,

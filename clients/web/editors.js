@@ -44,6 +44,16 @@
 // Optional: digit(n) for keys 1-9 while focused (n = 0..8), returns true
 // when used.
 
+// Loads an editor's own stylesheet (kinds/NAME.css) once.
+export function editorStyle(name) {
+  const href = `kinds/${name}.css`;
+  if (document.querySelector(`link[href="${href}"]`)) return;
+  const link = document.createElement('link');
+  link.rel = 'stylesheet';
+  link.href = href;
+  document.head.append(link);
+}
+
 export const KIND_ORDER = ['LABEL_KIND_CLASSES', 'LABEL_KIND_EVENTS', 'LABEL_KIND_CAPTIONS',
   'LABEL_KIND_TRANSCRIPT', 'LABEL_KIND_TRACKS', 'LABEL_KIND_ENTITIES',
   'LABEL_KIND_SENSOR_SEGMENTS', 'LABEL_KIND_INSTRUCTIONS'];
