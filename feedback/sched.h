@@ -1,8 +1,10 @@
 /* The scheduler: which reviewer labels which window, and by when. Windows
  * wait in a bounded queue per group; each is offered to one reviewer at a
  * time with a deadline; a missed deadline reoffers it to another reviewer
- * until max_attempts, then it expires with a record. Nothing here touches
- * sockets or Redis: the owner does that through struct sched_ops. */
+ * until max_attempts, then it expires with a record. A reviewer works on
+ * one started task at a time; more offered windows are held (prefetched)
+ * with their clock stopped until the current one ends. Nothing here
+ * touches sockets or Redis: the owner does that through struct sched_ops. */
 #pragma once
 
 #include <glib.h>
@@ -13,15 +15,18 @@
 typedef struct sched sched;
 typedef struct sched_reviewer sched_reviewer;
 
-/* One window offered to one reviewer. Valid until sched_complete, the
- * revoke callback, or the reviewer leaving. */
+/* One window offered to one reviewer. Valid until sched_complete (or
+ * sched_ambiguous, sched_skipped, sched_decline), the revoke callback, or
+ * the reviewer leaving. */
 struct sched_assignment {
 	rs_window *window;
 	GBytes *packed_window; /* wire_pack_window(window), shared */
 	sched_reviewer *reviewer;
 	guint attempt;       /* 1 for the first offer */
-	gint64 assigned_ns;  /* wall clock */
-	gint64 deadline_ns;  /* wall clock */
+	gint64 assigned_ns;  /* wall clock: when its clock started (offered, or unheld) */
+	gint64 deadline_ns;  /* wall clock; 0 while held */
+	gboolean held;       /* prefetched: waits behind the reviewer's current task */
+	guint extensions;    /* times sched_extend granted more time */
 	gboolean publishing; /* a label is on its way to Redis: the deadline is paused */
 	gint64 publish_started_ns;
 };
@@ -32,16 +37,19 @@ struct sched_expiry {
 	guint attempts;
 	const char *const *reviewers; /* NULL-terminated, in offer order */
 	const char *reason; /* "deadline", "declined", "unassigned", "queue_full",
-			     * "too_large", "shutdown" */
+			     * "too_large", "shutdown", "ambiguous" */
 };
 
 struct sched_ops {
-	/* Send the task to the reviewer's connection. */
+	/* Send the task to the reviewer's connection (a->held: without a
+	 * deadline; its clock starts with the start callback). */
 	void (*offer)(void *conn, const struct sched_assignment *a, void *user);
 	/* Tell the reviewer the window is no longer theirs. */
 	void (*revoke)(void *conn, const char *window_id, const char *reason, void *user);
 	/* Publish an Expired record. */
 	void (*expired)(const struct sched_expiry *e, void *user);
+	/* A held task started: tell the reviewer its deadline. */
+	void (*start)(void *conn, const struct sched_assignment *a, void *user);
 };
 
 /* MAX_TASK_BYTES: a window whose packed size exceeds it can never be sent
@@ -56,12 +64,12 @@ void sched_free(sched *s);
  * reviewer is free. */
 void sched_add_window(sched *s, rs_window *w, gint64 now_ns);
 
-/* A reviewer connection that can take CAPACITY windows at a time. CONN is
- * handed back in the ops callbacks. */
+/* A reviewer connection that can take CAPACITY windows at a time: one
+ * started, the others held. CONN is handed back in the ops callbacks. */
 sched_reviewer *sched_reviewer_join(sched *s, const char *reviewer_id, void *conn, guint capacity,
 				    gint64 now_ns);
-/* Same, for a reviewer signed in with ROLE. The role is kept with the
- * reviewer (sched_reviewer_role) and does not change scheduling. */
+/* Same, for a reviewer signed in with ROLE. Only experts are offered a
+ * window flagged ambiguous in a group with ambiguous_to = expert. */
 sched_reviewer *sched_reviewer_join_as(sched *s, const char *reviewer_id, enum rs_role role,
 				       void *conn, guint capacity, gint64 now_ns);
 enum rs_role sched_reviewer_role(const sched_reviewer *r);
@@ -81,6 +89,21 @@ void sched_complete(sched *s, struct sched_assignment *a, gint64 now_ns);
 void sched_publish_failed(sched *s, struct sched_assignment *a, gint64 now_ns);
 /* The reviewer gave the window back: reoffered to someone else. */
 void sched_decline(sched *s, struct sched_assignment *a, gint64 now_ns);
+/* A label flagged ambiguous was stored: the window is offered again to
+ * someone who has not had it (only experts when the group's ambiguous_to
+ * says so), without using an attempt; after the group's max_ambiguous
+ * such flags it expires as "ambiguous". Frees A. */
+void sched_ambiguous(sched *s, struct sched_assignment *a, gint64 now_ns);
+/* A label flagged skip was stored: as sched_decline (an attempt is used;
+ * the last one expires as "declined"). Frees A. */
+void sched_skipped(sched *s, struct sched_assignment *a, gint64 now_ns);
+/* More time for the started task A: its deadline moves by the group's
+ * extend_ns. FALSE, with REASON (for the reviewer), when the group allows
+ * none, none are left, A is held or its time is up. */
+gboolean sched_extend(sched *s, struct sched_assignment *a, gint64 now_ns, char *reason,
+		      gsize reason_len);
+/* Extensions A may still ask for. */
+guint sched_extensions_left(const struct sched_assignment *a);
 
 /* Deadlines and queue timeouts. O(assigned), plus O(waiting) on the ticks
  * when a queue timeout may be due. */
@@ -88,10 +111,12 @@ void sched_tick(sched *s, gint64 now_ns);
 
 struct sched_stats {
 	guint waiting;
-	guint assigned;
+	guint assigned; /* held included */
+	guint held;     /* O(assigned) to count */
 	guint reviewers;
 	guint64 offered, completed, reoffered, declined;
+	guint64 ambiguous, skipped, extended; /* flags stored, extensions granted */
 	guint64 expired_deadline, expired_declined, expired_unassigned, expired_queue_full;
-	guint64 expired_too_large, expired_shutdown;
+	guint64 expired_too_large, expired_shutdown, expired_ambiguous;
 };
 void sched_get_stats(const sched *s, struct sched_stats *out);

@@ -107,7 +107,7 @@ export class Editors {
       const entry = { kind, section, unbind: [] };
       const keys = {
         add: (b) => {
-          const off = this.ctx.keys.add({ section: Cls.title || kind, ...b });
+          const off = this.ctx.keys.add({ section: Cls.title || kind, priority: 1, ...b });
           entry.unbind.push(off);
           return off;
         },

@@ -37,9 +37,14 @@ export class Keymap {
     this.pressed = 0; // keys that ran an action: the keystroke benchmark reads it
   }
 
-  // Adds BINDING; returns a function that removes it.
+  // Adds BINDING; returns a function that removes it. Bindings with a
+  // higher priority (default 0) are tried first: editors bind with 1 so a
+  // focused editor's arrows win over the page's seek.
   add(binding) {
-    this.bindings.push(binding);
+    const prio = binding.priority || 0;
+    let i = this.bindings.length;
+    while (i > 0 && (this.bindings[i - 1].priority || 0) < prio) i -= 1;
+    this.bindings.splice(i, 0, binding);
     return () => {
       const i = this.bindings.indexOf(binding);
       if (i >= 0) this.bindings.splice(i, 1);
