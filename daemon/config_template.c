@@ -55,10 +55,14 @@ static void parse_kinds(struct cfg_parse *p, struct rs_group_conf *g)
 	g_auto(GStrv) names = NULL;
 	guint n = 0;
 
+	/* Without the key: window classes and timed events, what every
+	 * group took before templates had kinds. */
 	if (!g_key_file_has_key(p->kf, p->group, "kinds", NULL)) {
-		g->kinds = RS_KIND_BIT(RINGSIDE__V1__LABEL_KIND__LABEL_KIND_CLASSES);
+		g->kinds = RS_KIND_BIT(RINGSIDE__V1__LABEL_KIND__LABEL_KIND_CLASSES) |
+		           RS_KIND_BIT(RINGSIDE__V1__LABEL_KIND__LABEL_KIND_EVENTS);
 		g->kind_order[0] = RINGSIDE__V1__LABEL_KIND__LABEL_KIND_CLASSES;
-		g->n_kinds = 1;
+		g->kind_order[1] = RINGSIDE__V1__LABEL_KIND__LABEL_KIND_EVENTS;
+		g->n_kinds = 2;
 		return;
 	}
 	names = get_names(p, "kinds", &n, RS_LABEL_KINDS_MAX);

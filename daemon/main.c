@@ -15,6 +15,8 @@
 #include "daemon/metrics.h"
 #include "daemon/reload.h"
 #include "daemon/server.h"
+#include "feedback/preannot.h"
+#include "feedback/preannot_reader.h"
 #include "feedback/publisher.h"
 #include "feedback/recovery.h"
 #include "feedback/relay.h"
@@ -38,6 +40,8 @@ struct daemon {
 	cutter **cutters; /* one per cfg->groups[i] */
 	reloader *reload; /* SIGHUP: restarts changed sources in place */
 	publisher *pub;
+	preannot *pa;           /* pre-annotations waiting for their window, or NULL */
+	preannot_reader *pa_rd; /* reads them from Redis into pa, or NULL */
 	spool *spool;   /* NULL without [spool] dir */
 	recovery *rec;  /* open windows listed in the spool dir, or NULL */
 	relay *relay;   /* Redis, else the spool; replays it */
@@ -90,6 +94,9 @@ static void on_window(rs_window *w, void *user)
 			  late->str);
 		g_string_free(late, TRUE);
 	}
+	/* Before anything packs the window: it is immutable once handed on. */
+	if (d->pa)
+		preannot_attach(d->pa, w);
 	review_add_window(w, d->rv);
 }
 
@@ -100,6 +107,8 @@ static gboolean on_tick(gpointer user)
 
 	for (guint i = 0; i < d->cfg->n_groups; i++)
 		cutter_poll(d->cutters[i], now);
+	if (d->pa)
+		preannot_tick(d->pa, now);
 	review_tick(d->rv);
 	relay_tick(d->relay);
 	return G_SOURCE_CONTINUE;
@@ -168,6 +177,10 @@ static void metrics(GString *exposition, void *user)
 				       d->cfg->groups[i].name, cutter_skipped(d->cutters[i]));
 	review_metrics_append(d->rv, out);
 	publisher_metrics_append(d->pub, out);
+	if (d->pa)
+		preannot_metrics_append(d->pa, out);
+	if (d->pa_rd)
+		preannot_reader_metrics_append(d->pa_rd, out);
 	relay_metrics_append(d->relay, out);
 	metrics_format(out, exposition);
 }
@@ -243,6 +256,19 @@ static gboolean daemon_start(struct daemon *d, GError **err)
 		if (!d->sources[i])
 			return FALSE;
 	}
+	if (cfg->preannotation_stream) {
+		struct preannot_reader_conf prc = {
+			.host = cfg->redis_host,
+			.port = cfg->redis_port,
+			.stream = cfg->preannotation_stream,
+			.user = cfg->redis_user,
+			.password = cfg->redis_password,
+		};
+
+		/* The same start as the cutters below: earlier windows are never cut. */
+		d->pa = preannot_new(cfg->groups, cfg->n_groups, cfg->max_message_bytes, now);
+		d->pa_rd = preannot_reader_new(&prc, d->pa, NULL);
+	}
 	d->cutters = g_new0(cutter *, cfg->n_groups);
 	for (guint i = 0; i < cfg->n_groups; i++) {
 		const struct rs_group_conf *g = &cfg->groups[i];
@@ -273,6 +299,8 @@ static void daemon_stop(struct daemon *d)
 		if (d->sources[i])
 			source_stop(d->sources[i]);
 	}
+	/* No window is cut from here on: pre-annotations are of no more use. */
+	g_clear_pointer(&d->pa_rd, preannot_reader_free);
 	/* Labels on their way to Redis are stored and acknowledged first. */
 	if (d->pub)
 		publisher_drain(d->pub, DRAIN_MS);
@@ -299,6 +327,7 @@ static void daemon_stop(struct daemon *d)
 	g_clear_pointer(&d->spool, spool_free);
 	g_clear_pointer(&d->rv, review_free);
 	g_clear_pointer(&d->rec, recovery_free);
+	g_clear_pointer(&d->pa, preannot_free);
 	for (guint i = 0; d->cutters && i < cfg->n_groups; i++)
 		g_clear_pointer(&d->cutters[i], cutter_free);
 	for (guint i = 0; d->sources && i < cfg->n_sources; i++)

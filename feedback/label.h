@@ -24,14 +24,14 @@
 #define LABEL_SPEAKERS_MAX 32
 #define LABEL_TRANSCRIPT_MAX 512
 #define LABEL_TRACKS_MAX 64
-#define LABEL_KEYFRAMES_MAX 512  /* per track */
+#define LABEL_KEYFRAMES_MAX 512 /* per track */
 #define LABEL_SENSOR_SEGMENTS_MAX 256
 #define LABEL_ENTITIES_MAX 64
-#define LABEL_MENTIONS_MAX 64    /* per entity */
+#define LABEL_MENTIONS_MAX 64 /* per entity */
 #define LABEL_INSTRUCTIONS_MAX 16
-#define LABEL_SOURCES_MAX 64     /* sources of one item */
-#define LABEL_CHANNELS_MAX 64    /* channels of one sensor segment */
-#define LABEL_SOUND_TAGS_MAX 64  /* sound tags of one transcript segment */
+#define LABEL_SOURCES_MAX 64    /* sources of one item */
+#define LABEL_CHANNELS_MAX 64   /* channels of one sensor segment */
+#define LABEL_SOUND_TAGS_MAX 64 /* sound tags of one transcript segment */
 
 /* Checks a reviewer's LABEL against WINDOW (its id, span, sources and
  * frames, and its group's template). Returns TRUE, or FALSE with REASON
@@ -42,7 +42,7 @@
  * them. Linear in the label's size, at most quadratic in one capped
  * repeated field (uniqueness); a keyframe costs O(log frames). */
 gboolean label_validate(const Ringside__V1__Label *label, const rs_window *window, char *reason,
-			gsize reason_len);
+                        gsize reason_len);
 
 /* Checks a model's PRE-annotation for WINDOW: its group and span, a model
  * name, and its label by the same rules as label_validate, except that ids
@@ -52,7 +52,7 @@ gboolean label_validate(const Ringside__V1__Label *label, const rs_window *windo
  * Returns TRUE, or FALSE with REASON as label_validate (paths inside the
  * label start with "label."). Same cost. */
 gboolean label_validate_pre(const Ringside__V1__PreAnnotation *pre, const rs_window *window,
-			    char *reason, gsize reason_len);
+                            char *reason, gsize reason_len);
 
 /* The items of LABEL a reviewer can accept, change or delete: classes +
  * events + captions + transcript segments + tracks + sensor segments +
@@ -74,3 +74,23 @@ guint label_count_items(const Ringside__V1__Label *label);
  * copies; the caller frees GARBAGE after packing OUT. O(items + frames of
  * the tracks' sources). */
 void label_complete(Ringside__V1__Label *out, const rs_window *window, GPtrArray *garbage);
+
+/* How far a keyframe's t_ns may be from its frame's capture time. A
+ * reviewer's page holds times as doubles (exact to ~256 ns at today's UNIX
+ * ns), so its keyframes are within LABEL_FRAME_TOLERANCE_NS; a model does
+ * not know the daemon's frame times, so its keyframes may be up to half a
+ * frame period off. Either is moved to the exact frame time: by
+ * label_complete for a reviewer, by label_snap_keyframes for a model. */
+#define LABEL_FRAME_TOLERANCE_NS 1000
+/* Index of the frame of WS nearest T_NS when within TOL_NS of it, or -1.
+ * O(log frames). */
+gint label_frame_near(const struct rs_window_source *ws, gint64 t_ns, gint64 tol_ns);
+/* The tolerance for SRC's keyframes: a model's (PRE) or a reviewer's. */
+gint64 label_frame_tolerance(const struct rs_source_conf *src, gboolean pre);
+/* Moves every keyframe of LABEL's tracks (validated against WINDOW) to the
+ * exact time of its frame, in place. */
+void label_snap_keyframes(Ringside__V1__Label *label, const rs_window *window, gboolean pre);
+/* Drops unknown fields from M and every message inside it, in place (M
+ * from protobuf-c's unpack): what is published or forwarded is only what
+ * the schema says. */
+void label_strip_unknown(ProtobufCMessage *m);

@@ -164,7 +164,37 @@ static void handle_hello(struct conn *c, const Ringside__V1__Hello *h)
 	m.msg_case = RINGSIDE__V1__SERVER_MESSAGE__MSG_WELCOME;
 	m.welcome = &w;
 	conn_send(c, wire_pack_server(&m));
-	c->sr = sched_reviewer_join_as(rv->sched, c->reviewer_id, c->id.role, c, 1, now_ns());
+	/* One task to work on, plus the held ones the client asked for (old
+	 * clients ask for none and get exactly one at a time). */
+	c->sr = sched_reviewer_join_as(rv->sched, c->reviewer_id, c->id.role, c,
+	                               1 + MIN(h->prefetch, rv->cfg->max_prefetch), now_ns());
+}
+
+/* Extend{window_id}: more time on the current task, answered with a
+ * Deadline or Error "extend_refused" saying why. */
+static void handle_extend(struct conn *c, const Ringside__V1__Extend *x)
+{
+	review *rv = c->rv;
+	struct sched_assignment *a = NULL;
+	char why[200];
+	gint64 now = now_ns();
+
+	if (rv->sched && c->sr)
+		a = sched_find(rv->sched, c->sr, x->window_id);
+	if (!a) {
+		g_snprintf(why, sizeof(why),
+		           "window %.80s is not your task (its time ran out or it was never "
+		           "offered)",
+		           x->window_id);
+	} else if (sched_extend(rv->sched, a, now, why, sizeof(why))) {
+		rv->extends_granted++;
+		conn_send(c, wire_pack_deadline(a->window->id, a->deadline_ns,
+		                                (guint)(MAX(a->deadline_ns - now, 0) / 1000000),
+		                                sched_extensions_left(a)));
+		return;
+	}
+	rv->extends_refused++;
+	conn_error(c, "extend_refused", why, NULL, x->window_id);
 }
 
 /* One whole client message. Bad input is answered with an error and the
@@ -207,6 +237,9 @@ static void handle_message(struct conn *c, const guint8 *data, gsize len)
 			           NULL, m->decline->window_id);
 		break;
 	}
+	case RINGSIDE__V1__CLIENT_MESSAGE__MSG_EXTEND:
+		handle_extend(c, m->extend);
+		break;
 	default:
 		rv->bad_messages++;
 		conn_error(c, "bad_message", "ClientMessage: no known message set", NULL, NULL);
@@ -410,12 +443,22 @@ static void ops_offer(void *conn, const struct sched_assignment *a, void *user)
 {
 	struct conn *c = conn;
 	review *rv = user;
-	gint64 left = a->deadline_ns - a->assigned_ns;
+	/* A held task's box is counted from when it starts: the whole of it. */
+	gint64 left = a->held ? a->window->group->time_box_ns : a->deadline_ns - a->assigned_ns;
 
 	conn_send(c, wire_pack_task(a->packed_window, a->window->group, a->deadline_ns,
-	                            (guint)(left / 1000000), a->attempt));
+	                            (guint)(left / 1000000), a->attempt, a->held));
 	if (rv->rec)
 		recovery_window_offered(rv->rec, a->window->id, sched_reviewer_id(a->reviewer));
+}
+
+static void ops_start(void *conn, const struct sched_assignment *a, void *user)
+{
+	struct conn *c = conn;
+
+	conn_send(c, wire_pack_deadline(a->window->id, a->deadline_ns,
+	                                (guint)((a->deadline_ns - a->assigned_ns) / 1000000),
+	                                sched_extensions_left(a)));
 }
 
 static void ops_revoke(void *conn, const char *window_id, const char *reason, void *user)
@@ -454,6 +497,7 @@ static const struct sched_ops review_sched_ops = {
         .offer = ops_offer,
         .revoke = ops_revoke,
         .expired = ops_expired,
+        .start = ops_start,
 };
 
 review *review_new(const struct rs_config *cfg, publisher *pub)
@@ -599,6 +643,24 @@ guint review_connections(const review *rv)
 	return g_hash_table_size(rv->conns);
 }
 
+/* The review flow's own series: held tasks, Extend, flags. */
+static void review_metrics_append_flow(review *rv, const struct sched_stats *st, GString *out)
+{
+	g_string_append_printf(
+	        out,
+	        "ringside_tasks_held %u\n"
+	        "ringside_extends_total{result=\"granted\"} %" G_GUINT64_FORMAT "\n"
+	        "ringside_extends_total{result=\"refused\"} %" G_GUINT64_FORMAT "\n"
+	        "ringside_flags_total{kind=\"ambiguous\"} %" G_GUINT64_FORMAT "\n"
+	        "ringside_flags_total{kind=\"bad_quality\"} %" G_GUINT64_FORMAT "\n"
+	        "ringside_flags_total{kind=\"skip\"} %" G_GUINT64_FORMAT "\n"
+	        "ringside_windows_expired_total{reason=\"ambiguous\"} %" G_GUINT64_FORMAT "\n",
+	        st->held, rv->extends_granted, rv->extends_refused,
+	        rv->flags_stored[RINGSIDE__V1__FLAG_KIND__FLAG_AMBIGUOUS],
+	        rv->flags_stored[RINGSIDE__V1__FLAG_KIND__FLAG_BAD_QUALITY],
+	        rv->flags_stored[RINGSIDE__V1__FLAG_KIND__FLAG_SKIP], st->expired_ambiguous);
+}
+
 void review_metrics_append(review *rv, GString *out)
 {
 	struct sched_stats st;
@@ -656,6 +718,7 @@ void review_metrics_append(review *rv, GString *out)
 	                       "ringside_origin_refused_total %" G_GUINT64_FORMAT "\n"
 	                       "ringside_rate_limited_total %" G_GUINT64_FORMAT "\n",
 	                       rv->origin_refused, rv->rate_limited);
+	review_metrics_append_flow(rv, &st, out);
 }
 
 /* ---------------------------------------------------------------- tests */

@@ -11,6 +11,7 @@
 #include "ringside.pb-c.h"
 
 #define CLOSE_REASON_MAX 100
+#define RS_FLAG_KINDS 4 /* ringside.v1.FlagKind values 0..3 */
 
 /* One of these per websocket connection (lws per-session data). */
 struct conn {
@@ -53,6 +54,8 @@ struct review {
 	gint64 recheck_us; /* monotonic time of the last token re-check */
 	guint64 origin_refused, rate_limited;
 	guint64 auth_refused[AUTH_N_RESULTS];
+	guint64 extends_granted, extends_refused;
+	guint64 flags_stored[RS_FLAG_KINDS]; /* stored labels by Flag.kind (NONE unused) */
 };
 
 static inline gint64 now_ns(void)

@@ -1,6 +1,8 @@
 /* Publishing for reviewer connections: a submitted label goes to Redis and
  * is acked once stored (replays answered from memory); an expired window
- * gets its record. */
+ * gets its record. A flagged label is stored like any other, then the
+ * window moves on as its flag says (sched_ambiguous, sched_skipped). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "feedback/label.h"
@@ -20,6 +22,7 @@ struct pending {
 	char *label_id;
 	char *window_id;
 	struct sched_assignment *a;
+	Ringside__V1__FlagKind flag; /* FLAG_NONE unless the label was flagged */
 };
 
 /* What a stored label's id maps to, for replays after a lost ack. */
@@ -103,7 +106,11 @@ static void on_label_published(const char *stream_id, const char *errstr, void *
 	struct conn *c = find_conn(rv, p->serial, p->reviewer_id);
 
 	g_hash_table_steal(rv->inflight, p->label_id);
-	if (stream_id && rv->rec)
+	/* Ambiguous and skipped windows are offered again: still open,
+	 * unless the daemon is stopping and nobody will offer them. */
+	if (stream_id && rv->rec &&
+	    (!rv->sched || (p->flag != RINGSIDE__V1__FLAG_KIND__FLAG_AMBIGUOUS &&
+	                    p->flag != RINGSIDE__V1__FLAG_KIND__FLAG_SKIP)))
 		recovery_window_closed(rv->rec, p->window_id);
 	if (!rv->sched) {
 		/* Shutting down: the scheduler is gone, nobody to tell. */
@@ -114,10 +121,19 @@ static void on_label_published(const char *stream_id, const char *errstr, void *
 	}
 	if (stream_id) {
 		rv->labels_ok++;
+		if ((guint)p->flag < RS_FLAG_KINDS) /* label_validate refuses others */
+			rv->flags_stored[p->flag]++;
 		remember(rv, p->label_id, p->window_id, stream_id);
-		sched_complete(rv->sched, p->a, now_ns());
+		/* The ack goes first: the reviewer hears the label is safe
+		 * before its next task starts or arrives. */
 		if (c)
 			send_ack(c, p->label_id, p->window_id, stream_id);
+		if (p->flag == RINGSIDE__V1__FLAG_KIND__FLAG_AMBIGUOUS)
+			sched_ambiguous(rv->sched, p->a, now_ns());
+		else if (p->flag == RINGSIDE__V1__FLAG_KIND__FLAG_SKIP)
+			sched_skipped(rv->sched, p->a, now_ns());
+		else
+			sched_complete(rv->sched, p->a, now_ns());
 	} else {
 		g_autofree char *msg = g_strdup_printf(
 		        "the label could not be stored (%s); it is kept, send it again", errstr);
@@ -144,16 +160,156 @@ static void publish(review *rv, const char *id, const char *stream, guint n_fiel
 		publisher_xadd(rv->pub, stream, n_fields, fields, values, vlens, done, user);
 }
 
-static char *join_classes(const Ringside__V1__Label *l)
+/* NAMES (N of them) joined by commas. */
+static char *join(char *const *names, gsize n)
 {
 	GString *s = g_string_new(NULL);
 
-	for (gsize i = 0; i < l->n_classes; i++) {
+	for (gsize i = 0; i < n; i++) {
 		if (i)
 			g_string_append_c(s, ',');
-		g_string_append(s, l->classes[i]);
+		g_string_append(s, names[i]);
 	}
 	return g_string_free(s, FALSE);
+}
+
+/* The kinds of answer L holds, in LabelKind order, comma-separated
+ * ("classes,transcript"); "" for a flag alone. */
+static char *join_kinds(const Ringside__V1__Label *l)
+{
+	const gsize n[RS_LABEL_KINDS_MAX + 1] = {
+	        [RINGSIDE__V1__LABEL_KIND__LABEL_KIND_CLASSES] = l->n_classes,
+	        [RINGSIDE__V1__LABEL_KIND__LABEL_KIND_EVENTS] = l->n_events,
+	        [RINGSIDE__V1__LABEL_KIND__LABEL_KIND_CAPTIONS] = l->n_captions,
+	        [RINGSIDE__V1__LABEL_KIND__LABEL_KIND_TRANSCRIPT] = l->n_transcript + l->n_speakers,
+	        [RINGSIDE__V1__LABEL_KIND__LABEL_KIND_TRACKS] = l->n_tracks,
+	        [RINGSIDE__V1__LABEL_KIND__LABEL_KIND_ENTITIES] = l->n_entities,
+	        [RINGSIDE__V1__LABEL_KIND__LABEL_KIND_SENSOR_SEGMENTS] = l->n_sensor_segments,
+	        [RINGSIDE__V1__LABEL_KIND__LABEL_KIND_INSTRUCTIONS] = l->n_instructions,
+	};
+	char *names[RS_LABEL_KINDS_MAX];
+	gsize k = 0;
+
+	for (guint kind = 1; kind <= RS_LABEL_KINDS_MAX; kind++) {
+		if (n[kind])
+			names[k++] = (char *)config_kind_name(kind);
+	}
+	return join(names, k);
+}
+
+static const char *flag_name(Ringside__V1__FlagKind kind)
+{
+	switch (kind) {
+	case RINGSIDE__V1__FLAG_KIND__FLAG_AMBIGUOUS:
+		return "ambiguous";
+	case RINGSIDE__V1__FLAG_KIND__FLAG_BAD_QUALITY:
+		return "bad_quality";
+	case RINGSIDE__V1__FLAG_KIND__FLAG_SKIP:
+		return "skip";
+	default:
+		return "none";
+	}
+}
+
+/* Fills OUT, what is published for L (validated, for A, from C): every
+ * answer field of L shallow-copied (L must outlive OUT), the daemon's own
+ * fields set from the session and the assignment, then completed by
+ * label_complete (copies go to GARBAGE). Whatever the client put in the
+ * daemon's fields is never read. */
+static void build_label(Ringside__V1__Label *out, Ringside__V1__Label *l, struct conn *c,
+                        const struct sched_assignment *a, GPtrArray *garbage)
+{
+	label_strip_unknown(&l->base);
+	out->label_id = l->label_id;
+	out->window_id = l->window_id;
+	out->n_classes = l->n_classes;
+	out->classes = l->classes;
+	out->n_events = l->n_events;
+	out->events = l->events;
+	out->n_captions = l->n_captions;
+	out->captions = l->captions;
+	out->n_speakers = l->n_speakers;
+	out->speakers = l->speakers;
+	out->n_transcript = l->n_transcript;
+	out->transcript = l->transcript;
+	out->n_tracks = l->n_tracks;
+	out->tracks = l->tracks;
+	out->n_sensor_segments = l->n_sensor_segments;
+	out->sensor_segments = l->sensor_segments;
+	out->n_entities = l->n_entities;
+	out->entities = l->entities;
+	out->n_instructions = l->n_instructions;
+	out->instructions = l->instructions;
+	if (l->flag && l->flag->kind != RINGSIDE__V1__FLAG_KIND__FLAG_NONE)
+		out->flag = l->flag;
+	out->preannotations = l->preannotations;
+
+	out->group = a->window->group->name;
+	out->reviewer = c->reviewer_id;
+	out->window_start_ns = a->window->start_ns;
+	out->window_end_ns = a->window->end_ns;
+	out->assigned_ns = a->assigned_ns;
+	out->submitted_ns = now_ns();
+	out->attempt = a->attempt;
+	out->extensions = a->extensions;
+	out->expert = c->id.role == RS_ROLE_EXPERT;
+	label_complete(out, a->window, garbage);
+}
+
+/* The assignment a Submit of L from C answers, or NULL after telling the
+ * reviewer why not (or when it is being stored already: the ack follows). */
+static struct sched_assignment *submit_target(struct conn *c, const Ringside__V1__Label *l)
+{
+	review *rv = c->rv;
+	struct sched_assignment *a = sched_find(rv->sched, c->sr, l->window_id);
+
+	if (!a) {
+		g_autofree char *msg = g_strdup_printf(
+		        "window %.80s is not assigned to you (its time ran out or it was never "
+		        "offered)",
+		        l->window_id);
+		rv->labels_invalid++;
+		conn_error(c, "not_assigned", msg, l->label_id, l->window_id);
+		return NULL;
+	}
+	if (a->held) {
+		g_autofree char *msg = g_strdup_printf(
+		        "window %.80s has not started: answer your current task first; a "
+		        "Deadline message starts this one",
+		        l->window_id);
+		rv->labels_invalid++;
+		conn_error(c, "not_started", msg, l->label_id, l->window_id);
+		return NULL;
+	}
+	return a->publishing ? NULL : a;
+}
+
+/* XADDs the packed label PB of OUT with its readable fields; P is told
+ * the outcome. */
+static void publish_label(review *rv, const Ringside__V1__Label *out, const guint8 *pb,
+                          gsize pb_len, struct pending *p)
+{
+	g_autofree char *classes = join(out->classes, out->n_classes);
+	g_autofree char *kinds = join_kinds(out);
+	const char *fields[10] = {"type", "label_id", "window", "group", "reviewer", "class", "kinds"};
+	const char *values[10] = {"label",       out->label_id, out->window_id, out->group,
+	                          out->reviewer, classes,       kinds};
+	gsize lens[10];
+	guint n = 7;
+
+	if (out->flag) {
+		fields[n] = "flag";
+		values[n++] = flag_name(out->flag->kind);
+		fields[n] = "flag_reason";
+		values[n++] = out->flag->reason;
+	}
+	fields[n] = "pb";
+	values[n++] = (const char *)pb;
+	for (guint i = 0; i + 1 < n; i++)
+		lens[i] = strlen(values[i]);
+	lens[n - 1] = pb_len; /* binary: no strlen */
+	publish(rv, out->label_id, rv->cfg->label_stream, n, fields, values, lens,
+	        on_label_published, p);
 }
 
 /* A Submit: find the assignment, validate, fill in what only the daemon
@@ -166,9 +322,7 @@ void handle_submit(struct conn *c, Ringside__V1__Label *l)
 	struct pending *p;
 	char reason[256];
 	Ringside__V1__Label out = RINGSIDE__V1__LABEL__INIT;
-	g_autofree Ringside__V1__TimedEvent *events = NULL;
-	g_autofree Ringside__V1__TimedEvent **eventp = NULL;
-	g_autofree char *classes = NULL;
+	g_autoptr(GPtrArray) garbage = NULL;
 	g_autofree guint8 *pb = NULL;
 	gsize pb_len;
 
@@ -188,17 +342,7 @@ void handle_submit(struct conn *c, Ringside__V1__Label *l)
 	}
 	if (l->label_id[0] && g_hash_table_contains(rv->inflight, l->label_id))
 		return; /* being stored now; the ack will follow */
-	a = sched_find(rv->sched, c->sr, l->window_id);
-	if (!a) {
-		g_autofree char *msg = g_strdup_printf(
-		        "window %.80s is not assigned to you (its time ran out or it was never "
-		        "offered)",
-		        l->window_id);
-		rv->labels_invalid++;
-		conn_error(c, "not_assigned", msg, l->label_id, l->window_id);
-		return;
-	}
-	if (a->publishing)
+	if (!(a = submit_target(c, l)))
 		return;
 	if (!label_validate(l, a->window, reason, sizeof(reason))) {
 		rv->labels_invalid++;
@@ -208,34 +352,11 @@ void handle_submit(struct conn *c, Ringside__V1__Label *l)
 	/* What is published is built afresh from the validated fields: the
 	 * daemon says who and when, and nothing else the client sent (unknown
 	 * fields included) reaches Redis. */
-	out.label_id = l->label_id;
-	out.window_id = l->window_id;
-	out.group = a->window->group->name;
-	out.reviewer = c->reviewer_id;
-	out.n_classes = l->n_classes;
-	out.classes = l->classes;
-	out.window_start_ns = a->window->start_ns;
-	out.window_end_ns = a->window->end_ns;
-	out.assigned_ns = a->assigned_ns;
-	out.submitted_ns = now_ns();
-	out.attempt = a->attempt;
-	out.n_events = l->n_events;
-	events = g_new0(Ringside__V1__TimedEvent, l->n_events ? l->n_events : 1);
-	eventp = g_new0(Ringside__V1__TimedEvent *, l->n_events ? l->n_events : 1);
-	for (gsize i = 0; i < l->n_events; i++) {
-		ringside__v1__timed_event__init(&events[i]);
-		events[i].start_ns = l->events[i]->start_ns;
-		events[i].end_ns = l->events[i]->end_ns;
-		events[i].class_ = l->events[i]->class_;
-		events[i].n_sources = l->events[i]->n_sources;
-		events[i].sources = l->events[i]->sources;
-		eventp[i] = &events[i];
-	}
-	out.events = eventp;
+	garbage = g_ptr_array_new_with_free_func(g_free);
+	build_label(&out, l, c, a, garbage);
 	pb_len = ringside__v1__label__get_packed_size(&out);
 	pb = g_malloc(pb_len ? pb_len : 1);
 	ringside__v1__label__pack(&out, pb);
-	classes = join_classes(l);
 
 	p = g_new0(struct pending, 1);
 	p->rv = rv;
@@ -244,25 +365,12 @@ void handle_submit(struct conn *c, Ringside__V1__Label *l)
 	p->label_id = g_strdup(l->label_id);
 	p->window_id = g_strdup(l->window_id);
 	p->a = a;
+	p->flag = out.flag ? out.flag->kind : RINGSIDE__V1__FLAG_KIND__FLAG_NONE;
 	sched_publish_started(rv->sched, a, now_ns());
 	g_hash_table_insert(rv->inflight, p->label_id, p);
-	{
-		const char *fields[] = {"type",     "label_id", "window", "group",
-		                        "reviewer", "class",    "pb"};
-		const char *values[] = {"label",      out.label_id, out.window_id,   out.group,
-		                        out.reviewer, classes,      (const char *)pb};
-		gsize lens[] = {5,
-		                strlen(out.label_id),
-		                strlen(out.window_id),
-		                strlen(out.group),
-		                strlen(out.reviewer),
-		                strlen(classes),
-		                pb_len};
-
-		publish(rv, out.label_id, rv->cfg->label_stream, G_N_ELEMENTS(fields), fields,
-		        values, lens, on_label_published, p);
-	}
+	publish_label(rv, &out, pb, pb_len, p);
 }
+
 struct expired_pub {
 	review *rv;
 	char *window_id;

@@ -1,6 +1,13 @@
 /* The scheduler: windows wait in one queue, are offered to free reviewers
  * with a deadline, and are reoffered or expired when it passes. A window
- * never silently disappears: it is labeled, or an expiry is reported. */
+ * never silently disappears: it is labeled, or an expiry is reported.
+ *
+ * Per reviewer, in offer order:
+ *
+ *   entries: [ current (clock running) | held | held ... ]  <= capacity
+ *                  │ ends (label stored, decline, skip, deadline)
+ *                  └──► the oldest held one starts: deadline = now + time box
+ */
 #include "feedback/sched.h"
 
 #include <string.h>
@@ -17,6 +24,10 @@ struct entry {
 	struct sched_assignment *a; /* non-NULL while assigned */
 	GList *link; /* its node in sched.waiting while waiting, else NULL */
 	guint gidx;  /* its index in its group's list while waiting */
+	guint ambiguous;          /* labels flagged ambiguous so far (offers that
+				   * do not count against max_attempts) */
+	gboolean experts_only;    /* flagged ambiguous in an ambiguous_to = expert group */
+	gboolean last_ambiguous;  /* its last offer ended with an ambiguous flag */
 };
 
 /* One of these per connected reviewer (one per connection). */
@@ -24,8 +35,9 @@ struct sched_reviewer {
 	char *id;
 	void *conn;
 	guint capacity;
-	GPtrArray *entries; /* struct entry *, assigned to this reviewer */
-	enum rs_role role;  /* as signed in; kept for later, unused here */
+	GPtrArray *entries; /* struct entry *, assigned to this reviewer, in offer order */
+	struct entry *current; /* the one entry whose clock runs, or NULL */
+	enum rs_role role;  /* as signed in */
 };
 
 struct sched {
@@ -74,6 +86,8 @@ static void expire(sched *s, struct entry *e, const char *reason)
 		s->st.expired_too_large++;
 	else if (!strcmp(reason, "shutdown"))
 		s->st.expired_shutdown++;
+	else if (!strcmp(reason, "ambiguous"))
+		s->st.expired_ambiguous++;
 	s->ops->expired(&x, s->user);
 	entry_free(e);
 }
@@ -143,8 +157,21 @@ static gboolean has_tried(const struct entry *e, const char *id)
 	return FALSE;
 }
 
+/* R has room for E and may have it: not offered it before (whoever let its
+ * deadline pass, declined, skipped or flagged it ambiguous), and an expert
+ * when only experts may. */
+static gboolean may_take(const sched_reviewer *r, const struct entry *e)
+{
+	if (r->entries->len >= r->capacity)
+		return FALSE;
+	if (e->experts_only && r->role != RS_ROLE_EXPERT)
+		return FALSE;
+	return !has_tried(e, r->id);
+}
+
 /* The least loaded reviewer with room who may take E (round-robin among
- * equals), or NULL. O(reviewers). */
+ * equals), or NULL. An idle reviewer comes before one who would hold it.
+ * O(reviewers). */
 static sched_reviewer *pick_reviewer(sched *s, const struct entry *e)
 {
 	sched_reviewer *best = NULL;
@@ -153,9 +180,7 @@ static sched_reviewer *pick_reviewer(sched *s, const struct entry *e)
 	for (guint k = 0; k < n; k++) {
 		sched_reviewer *r = s->reviewers->pdata[(s->next_reviewer + k) % n];
 
-		if (r->entries->len >= r->capacity)
-			continue;
-		if (has_tried(e, r->id))
+		if (!may_take(r, e))
 			continue;
 		if (!best || r->entries->len < best->entries->len)
 			best = r;
@@ -179,7 +204,13 @@ static void offer(sched *s, struct entry *e, sched_reviewer *r, gint64 now_ns)
 	a->reviewer = r;
 	a->attempt = e->attempts;
 	a->assigned_ns = now_ns;
-	a->deadline_ns = now_ns + g->time_box_ns;
+	if (r->current) {
+		/* The reviewer is busy: held, its clock stopped until then. */
+		a->held = TRUE;
+	} else {
+		a->deadline_ns = now_ns + g->time_box_ns;
+		r->current = e;
+	}
 	e->a = a;
 	g_ptr_array_add(r->entries, e);
 	s->free_slots--;
@@ -219,22 +250,50 @@ static void forget_offer(struct entry *e)
 	g_ptr_array_remove_index(e->tried, e->tried->len - 1);
 }
 
-/* Takes E out of the assigned set and its reviewer's list. */
+/* Takes E out of the assigned set and its reviewer's list (keeping the
+ * list's order: the oldest held entry stays first). O(capacity). */
 static void unassign(sched *s, struct entry *e)
 {
-	if (e->a->reviewer) {
-		g_ptr_array_remove_fast(e->a->reviewer->entries, e);
+	sched_reviewer *r = e->a->reviewer;
+
+	if (r) {
+		g_ptr_array_remove(r->entries, e);
+		if (r->current == e)
+			r->current = NULL;
 		s->free_slots++;
 	}
 	g_ptr_array_remove_fast(s->assigned, e);
 	g_clear_pointer(&e->a, g_free);
 }
 
-/* E's offer ended without a label (deadline, decline): offer it again or,
- * after max_attempts, expire it. */
+/* R's current task ended (R may be NULL: it left): its oldest held task
+ * starts now, with a full time box. O(capacity). */
+static void reviewer_resume(sched *s, sched_reviewer *r, gint64 now_ns)
+{
+	if (!r || r->current)
+		return;
+	for (guint i = 0; i < r->entries->len; i++) {
+		struct entry *e = r->entries->pdata[i];
+
+		if (!e->a->held)
+			continue;
+		e->a->held = FALSE;
+		e->a->assigned_ns = now_ns;
+		e->a->deadline_ns = now_ns + e->window->group->time_box_ns;
+		r->current = e;
+		if (s->ops->start)
+			s->ops->start(r->conn, e->a, s->user);
+		return;
+	}
+}
+
+/* E's offer ended without a label to keep (deadline, decline, skip):
+ * offer it again or, after max_attempts, expire it. Offers that ended
+ * with an ambiguous flag do not count. */
 static void requeue_or_expire(sched *s, struct entry *e, const char *reason, gint64 now_ns)
 {
-	if (e->attempts >= e->window->group->max_attempts) {
+	e->last_ambiguous = FALSE;
+	if (e->attempts - e->ambiguous >= e->window->group->max_attempts) {
 		expire(s, e, reason);
 		return;
 	}
@@ -350,8 +409,10 @@ void sched_reviewer_leave(sched *s, sched_reviewer *r, gint64 now_ns)
 {
 	g_ptr_array_remove(s->reviewers, r);
 	s->free_slots -= r->capacity - r->entries->len;
+	/* Newest first, each to the queue's head: they keep their order
+	 * there, the current one ahead of those held behind it. */
 	while (r->entries->len) {
-		struct entry *e = g_ptr_array_steal_index_fast(r->entries, 0);
+		struct entry *e = g_ptr_array_steal_index(r->entries, r->entries->len - 1);
 
 		if (e->a->publishing) {
 			/* The label is on its way: sched_complete or
@@ -407,10 +468,12 @@ static struct entry *entry_of(sched *s, const struct sched_assignment *a)
 void sched_complete(sched *s, struct sched_assignment *a, gint64 now_ns)
 {
 	struct entry *e = entry_of(s, a);
+	sched_reviewer *r = a->reviewer;
 
 	unassign(s, e);
 	entry_free(e);
 	s->st.completed++;
+	reviewer_resume(s, r, now_ns);
 	dispatch(s, now_ns);
 }
 
@@ -441,11 +504,88 @@ void sched_publish_failed(sched *s, struct sched_assignment *a, gint64 now_ns)
 void sched_decline(sched *s, struct sched_assignment *a, gint64 now_ns)
 {
 	struct entry *e = entry_of(s, a);
+	sched_reviewer *r = a->reviewer;
 
 	unassign(s, e);
 	s->st.declined++;
 	requeue_or_expire(s, e, "declined", now_ns);
+	reviewer_resume(s, r, now_ns);
 	dispatch(s, now_ns);
+}
+
+void sched_skipped(sched *s, struct sched_assignment *a, gint64 now_ns)
+{
+	struct entry *e = entry_of(s, a);
+	sched_reviewer *r = a->reviewer;
+
+	unassign(s, e);
+	s->st.skipped++;
+	requeue_or_expire(s, e, "declined", now_ns);
+	reviewer_resume(s, r, now_ns);
+	dispatch(s, now_ns);
+}
+
+void sched_ambiguous(sched *s, struct sched_assignment *a, gint64 now_ns)
+{
+	struct entry *e = entry_of(s, a);
+	sched_reviewer *r = a->reviewer;
+	const struct rs_group_conf *g = e->window->group;
+
+	unassign(s, e);
+	s->st.ambiguous++;
+	e->ambiguous++;
+	if (e->ambiguous >= MAX(g->max_ambiguous, 1)) {
+		expire(s, e, "ambiguous");
+	} else {
+		/* Whoever had it is in e->tried, so the flagger never gets
+		 * it back; a fresh wait, as for any reoffer. */
+		e->experts_only = g->ambiguous_to == RS_AMBIGUOUS_TO_EXPERT;
+		e->last_ambiguous = TRUE;
+		e->waiting_since = now_ns;
+		waiting_push(s, e, TRUE);
+	}
+	reviewer_resume(s, r, now_ns);
+	dispatch(s, now_ns);
+}
+
+gboolean sched_extend(sched *s, struct sched_assignment *a, gint64 now_ns, char *reason,
+		      gsize reason_len)
+{
+	const struct rs_group_conf *g = a->window->group;
+
+	if (a->held) {
+		g_snprintf(reason, reason_len,
+			   "window %s has not started: more time is for the current task",
+			   a->window->id);
+		return FALSE;
+	}
+	if (g->extend_ns <= 0) {
+		g_snprintf(reason, reason_len, "group %s does not allow more time (extend_seconds)",
+			   g->name);
+		return FALSE;
+	}
+	if (a->extensions >= g->max_extensions) {
+		g_snprintf(reason, reason_len, "no extensions left (%u of %u used)", a->extensions,
+			   g->max_extensions);
+		return FALSE;
+	}
+	if (!a->publishing && now_ns >= a->deadline_ns) {
+		g_snprintf(reason, reason_len, "window %s: its time is already up", a->window->id);
+		return FALSE;
+	}
+	a->deadline_ns += g->extend_ns;
+	a->extensions++;
+	s->st.extended++;
+	return TRUE;
+}
+
+guint sched_extensions_left(const struct sched_assignment *a)
+{
+	const struct rs_group_conf *g = a->window->group;
+
+	if (g->extend_ns <= 0 || a->extensions >= g->max_extensions)
+		return 0;
+	return g->max_extensions - a->extensions;
 }
 
 void sched_tick(sched *s, gint64 now_ns)
@@ -455,12 +595,15 @@ void sched_tick(sched *s, gint64 now_ns)
 		struct entry *e = s->assigned->pdata[i];
 		sched_reviewer *r = e->a->reviewer;
 
-		if (e->a->publishing || now_ns < e->a->deadline_ns)
+		/* held: no clock yet. Starting one below only touches entries
+		 * of R, whose deadlines are then in the future. */
+		if (e->a->held || e->a->publishing || now_ns < e->a->deadline_ns)
 			continue;
 		if (r)
 			s->ops->revoke(r->conn, e->window->id, "deadline", s->user);
 		unassign(s, e);
 		requeue_or_expire(s, e, "deadline", now_ns);
+		reviewer_resume(s, r, now_ns);
 	}
 	/* Windows nobody took in time: the queue is walked only when one may
 	 * be due, not on every tick (it can hold thousands). */
@@ -473,7 +616,10 @@ void sched_tick(sched *s, gint64 now_ns)
 
 			if (now_ns >= due) {
 				waiting_remove(s, e);
-				expire(s, e, e->attempts ? "deadline" : "unassigned");
+				expire(s, e,
+				       !e->attempts        ? "unassigned"
+				       : e->last_ambiguous ? "ambiguous"
+							   : "deadline");
 			} else {
 				s->next_timeout_ns = MIN(s->next_timeout_ns, due);
 			}
@@ -488,5 +634,8 @@ void sched_get_stats(const sched *s, struct sched_stats *out)
 	*out = s->st;
 	out->waiting = s->waiting.length;
 	out->assigned = s->assigned->len;
+	out->held = 0;
+	for (guint i = 0; i < s->assigned->len; i++)
+		out->held += ((const struct entry *)s->assigned->pdata[i])->a->held;
 	out->reviewers = s->reviewers->len;
 }

@@ -11,6 +11,8 @@ G_STATIC_ASSERT(WIRE_PRE >= LWS_PRE);
  * ServerMessage.task = 2 and Task.window = 1, both length-delimited. */
 #define TAG_SERVER_TASK ((2 << 3) | 2)
 #define TAG_TASK_WINDOW ((1 << 3) | 2)
+/* Window.preannotations = 8, length-delimited, appended already packed. */
+#define TAG_WINDOW_PREANNOTATION ((8 << 3) | 2)
 
 static gsize varint_put(guint8 *out, guint64 v)
 {
@@ -63,7 +65,41 @@ static void pack_gaps(Ringside__V1__SourceData *sd, const struct rs_window_sourc
 	sd->gaps = spp;
 }
 
-/* Packs W with its samples (borrowed, not copied), gaps and coverage. */
+/* Bytes the pre-annotations of W take as Window field 8. O(pre-annotations). */
+static gsize preannotations_len(const rs_window *w)
+{
+	gsize len = 0;
+
+	for (guint i = 0; w->preannotations && i < w->preannotations->len; i++) {
+		gsize n = g_bytes_get_size(w->preannotations->pdata[i]);
+
+		len += 1 + varint_len(n) + n;
+	}
+	return len;
+}
+
+/* Writes W's pre-annotations, already packed, as repeated field 8 at OUT:
+ * appending a repeated field's elements after the rest of the message is
+ * the same message as packing them in place. Returns the bytes written. */
+static gsize preannotations_put(const rs_window *w, guint8 *out)
+{
+	guint8 *p = out;
+
+	for (guint i = 0; w->preannotations && i < w->preannotations->len; i++) {
+		gsize n;
+		const guint8 *data = g_bytes_get_data(w->preannotations->pdata[i], &n);
+
+		*p++ = TAG_WINDOW_PREANNOTATION;
+		p += varint_put(p, n);
+		if (n) /* an empty GBytes may have no data pointer */
+			memcpy(p, data, n);
+		p += n;
+	}
+	return p - out;
+}
+
+/* Packs W with its samples (borrowed, not copied), gaps, coverage and
+ * pre-annotations (copied as they are). */
 GBytes *wire_pack_window(const rs_window *w)
 {
 	Ringside__V1__Window win = RINGSIDE__V1__WINDOW__INIT;
@@ -71,7 +107,7 @@ GBytes *wire_pack_window(const rs_window *w)
 	Ringside__V1__SourceData **sdp = g_new0(Ringside__V1__SourceData *, w->n_sources);
 	GPtrArray *garbage = g_ptr_array_new_with_free_func(g_free);
 	guint8 *buf;
-	gsize len;
+	gsize len, pre_len;
 
 	win.id = w->id;
 	win.group = w->group->name;
@@ -149,8 +185,10 @@ GBytes *wire_pack_window(const rs_window *w)
 		}
 	}
 	len = ringside__v1__window__get_packed_size(&win);
-	buf = g_malloc(len ? len : 1);
+	pre_len = preannotations_len(w);
+	buf = g_malloc(len + pre_len ? len + pre_len : 1);
 	ringside__v1__window__pack(&win, buf);
+	len += preannotations_put(w, buf + len);
 	g_ptr_array_unref(garbage);
 	g_free(sdp);
 	g_free(sd);
@@ -158,7 +196,7 @@ GBytes *wire_pack_window(const rs_window *w)
 }
 
 GBytes *wire_pack_task(GBytes *packed_window, const struct rs_group_conf *g, gint64 deadline_ns,
-                       guint time_box_ms, guint attempt)
+                       guint time_box_ms, guint attempt, gboolean held)
 {
 	Ringside__V1__Task task = RINGSIDE__V1__TASK__INIT;
 	Ringside__V1__LabelTemplate tmpl = RINGSIDE__V1__LABEL_TEMPLATE__INIT;
@@ -193,6 +231,7 @@ GBytes *wire_pack_task(GBytes *packed_window, const struct rs_group_conf *g, gin
 	task.deadline_ns = deadline_ns;
 	task.time_box_ms = time_box_ms;
 	task.attempt = attempt;
+	task.held = held;
 	/* The Task without its window, then the window's field spliced in
 	 * front: protobuf allows fields in any order, so this is the same
 	 * message as packing it whole, without re-encoding every frame. */
@@ -220,6 +259,21 @@ GBytes *wire_pack_server(const Ringside__V1__ServerMessage *msg)
 
 	ringside__v1__server_message__pack(msg, buf + WIRE_PRE);
 	return g_bytes_new_take(buf, WIRE_PRE + len);
+}
+
+GBytes *wire_pack_deadline(const char *window_id, gint64 deadline_ns, guint time_box_ms,
+                           guint extensions_left)
+{
+	Ringside__V1__ServerMessage m = RINGSIDE__V1__SERVER_MESSAGE__INIT;
+	Ringside__V1__Deadline d = RINGSIDE__V1__DEADLINE__INIT;
+
+	d.window_id = (char *)window_id;
+	d.deadline_ns = deadline_ns;
+	d.time_box_ms = time_box_ms;
+	d.extensions_left = extensions_left;
+	m.msg_case = RINGSIDE__V1__SERVER_MESSAGE__MSG_DEADLINE;
+	m.deadline = &d;
+	return wire_pack_server(&m);
 }
 
 GBytes *wire_pack_error(const char *code, const char *message, const char *label_id,

@@ -16,9 +16,14 @@
 GBytes *wire_pack_window(const rs_window *w);
 
 /* A ServerMessage{task} around an already packed window (see
- * wire_pack_window): the window's bytes are copied once, not re-encoded. */
+ * wire_pack_window): the window's bytes are copied once, not re-encoded.
+ * HELD: a prefetched task (deadline_ns 0, time_box_ms the full box). */
 GBytes *wire_pack_task(GBytes *packed_window, const struct rs_group_conf *g, gint64 deadline_ns,
-		       guint time_box_ms, guint attempt);
+		       guint time_box_ms, guint attempt, gboolean held);
+
+/* A ServerMessage{deadline}: a task's clock started or was extended. */
+GBytes *wire_pack_deadline(const char *window_id, gint64 deadline_ns, guint time_box_ms,
+			   guint extensions_left);
 
 /* A ServerMessage holding MSG (any oneof case). */
 GBytes *wire_pack_server(const Ringside__V1__ServerMessage *msg);

@@ -50,7 +50,9 @@ struct rs_window_source {
 };
 
 /* One cut window. Refcounted: the scheduler, the encoder and the label
- * path may all hold it. Immutable after cutting. */
+ * path may all hold it. Immutable once the cutter's callback has handed it
+ * on; only that callback, before handing it on, attaches pre-annotations
+ * (feedback/preannot.h). */
 typedef struct rs_window {
 	gint ref;
 	char *id; /* "<group>:<start_ns>" */
@@ -63,8 +65,9 @@ typedef struct rs_window {
 	gint64 cut_ns; /* wall time it was cut */
 
 	/* A model's pre-annotations (ringside.v1.PreAnnotation, packed, each a
-	 * GBytes), attached before the window is first packed for the wire;
-	 * NULL when there are none. Freed with the window. */
+	 * GBytes), attached by preannot_attach in the cutter's callback, before
+	 * the window is first packed for the wire; NULL when there are none.
+	 * Freed with the window. */
 	GPtrArray *preannotations;
 	guint preannotation_items; /* items in all of them (label_count_items) */
 } rs_window;

@@ -45,6 +45,31 @@ const labels = {
   },
   bad_id: { labelId: 'has space', windowId: W, classes: ['none'] },
   empty: {},
+  // every kind, valid for the single-label group of fuzz_label.c (cam
+  // 64x48 with frames every 100 ms, mic, imu with channels ax ay az)
+  every_kind: {
+    labelId: 'l-8', windowId: W, classes: ['square'],
+    captions: [{ text: 'a square moves', sources: ['cam'] }],
+    speakers: [{ speakerId: 'A', name: 'operator' }],
+    transcript: [{ startNs: '1000000000', endNs: '1400000000', source: 'mic', text: 'look',
+      speakerId: 'A', emotion: 'calm', soundTags: ['music'] }],
+    tracks: [{ trackId: 't1', class: 'square', source: 'cam',
+      keyframes: [{ tNs: '1000000000', x: 1, y: 2, w: 10, h: 10 },
+        { tNs: '1500000000', x: 50, y: 30, w: 10, h: 10 }] }],
+    sensorSegments: [{ startNs: '1200000000', endNs: '1300000000', source: 'imu',
+      channels: ['ax', 'az'], class: 'bump' }],
+    entities: [{ entityId: 'e1', name: 'the square',
+      mentions: [{ trackId: 't1' }, { caption: 0, textStart: 2, textEnd: 8 },
+        { speakerId: 'A' }, { transcriptSegment: 0 }] }],
+    instructions: [{ instruction: 'What moves?', response: 'A square.', sources: ['cam'] }],
+    preannotations: { shown: false, offered: 0 },
+  },
+  flagged: { labelId: 'l-9', windowId: W, flag: { kind: 'FLAG_AMBIGUOUS', reason: 'unsure' } },
+  box_outside: {
+    labelId: 'l-10', windowId: W, classes: ['none'],
+    tracks: [{ trackId: 't1', class: 'circle', source: 'cam',
+      keyframes: [{ tNs: '1100000000', x: 60, y: 0, w: 10, h: 10 }] }],
+  },
 };
 for (const [name, l] of Object.entries(labels)) write('label', name, enc(Label, l));
 

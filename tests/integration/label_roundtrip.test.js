@@ -69,7 +69,7 @@ h.runTest('label-roundtrip', {}, async (stack) => {
   const { fields, label, streamId } = labels[0];
   h.assertEq(streamId, reply.ack.streamId, 'ack carries the Redis entry id');
   h.assertEq(fields, { type: 'label', label_id: labelId, window: w.id, group: 'g',
-    reviewer: 'alice', class: 'square' }, 'readable fields');
+    reviewer: 'alice', class: 'square', kinds: 'classes' }, 'readable fields');
   h.assertEq(label.reviewer, 'alice', 'reviewer comes from the session, not the client');
   h.assertEq(label.group, 'g', 'group comes from the window');
   h.assertEq([label.windowStartNs, label.windowEndNs], [w.startNs, w.endNs], 'window span');

@@ -1,6 +1,7 @@
 /* Unit tests for feedback/review.c's message handling, through the
  * socketless connection of review_test.h: what a reviewer is sent back for
- * a hello, a submit and a decline, in order. Redis is not there (the
+ * a hello (with and without prefetch), a submit, a decline and an extend,
+ * in order. Redis is not there (the
  * publisher never connects), so a good label is answered publish_failed. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,6 +28,8 @@ static const char config_text[] = "[redis]\n"
                                   "sources = imu\n"
                                   "window_seconds = 1\n"
                                   "classes = none,square\n"
+                                  "extend_seconds = 5\n"
+                                  "max_extensions = 1\n"
                                   "[reviewer alice]\n"
                                   "token = " TOKEN "\n";
 
@@ -38,25 +41,16 @@ struct fixture {
 	struct conn *c;
 };
 
-static int fx_setup(void **state)
+/* Window "g:START" of group g (no samples), handed to the review. */
+static void add_window(struct fixture *fx, gint64 start)
 {
-	struct fixture *fx = g_new0(struct fixture, 1);
-	struct publisher_conf pc = {.host = "127.0.0.1", .port = 1};
 	rs_window *w = g_new0(rs_window, 1);
-	GError *err = NULL;
 
-	fx->cfg = config_load_data("t.conf", config_text, strlen(config_text), &err);
-	assert_null(err);
-	fx->ctx = g_main_context_new();
-	fx->pub = publisher_new(&pc, fx->ctx);
-	fx->rv = review_new(fx->cfg, fx->pub);
-
-	/* one window of group g, waiting for a reviewer */
 	w->ref = 1;
-	w->id = g_strdup(WIN_ID);
+	w->id = g_strdup_printf("g:%" G_GINT64_FORMAT, start);
 	w->group = &fx->cfg->groups[0];
-	w->start_ns = WIN_START;
-	w->end_ns = WIN_START + 1000000000LL;
+	w->start_ns = start;
+	w->end_ns = start + 1000000000LL;
 	w->reason = RS_REASON_PERIODIC;
 	w->n_sources = 1;
 	w->sources = g_new0(struct rs_window_source, 1);
@@ -66,7 +60,21 @@ static int fx_setup(void **state)
 	w->complete = TRUE;
 	review_add_window(w, fx->rv);
 	rs_window_unref(w);
+}
 
+static int fx_setup(void **state)
+{
+	struct fixture *fx = g_new0(struct fixture, 1);
+	struct publisher_conf pc = {.host = "127.0.0.1", .port = 1};
+	GError *err = NULL;
+
+	fx->cfg = config_load_data("t.conf", config_text, strlen(config_text), &err);
+	assert_null(err);
+	fx->ctx = g_main_context_new();
+	fx->pub = publisher_new(&pc, fx->ctx);
+	fx->rv = review_new(fx->cfg, fx->pub);
+	/* one window of group g, waiting for a reviewer */
+	add_window(fx, WIN_START);
 	fx->c = review_test_conn_new(fx->rv);
 	*state = fx;
 	return 0;
@@ -95,19 +103,48 @@ static void send_msg(struct fixture *fx, const Ringside__V1__ClientMessage *m)
 	review_test_conn_message(fx->c, buf, len);
 }
 
-static void send_hello(struct fixture *fx, const char *token)
+static void send_hello_prefetch(struct fixture *fx, const char *token, guint prefetch)
 {
 	Ringside__V1__ClientMessage m = RINGSIDE__V1__CLIENT_MESSAGE__INIT;
 	Ringside__V1__Hello h = RINGSIDE__V1__HELLO__INIT;
 
 	h.token = (char *)token;
 	h.client = "unit/1";
+	h.prefetch = prefetch;
 	m.msg_case = RINGSIDE__V1__CLIENT_MESSAGE__MSG_HELLO;
 	m.hello = &h;
 	send_msg(fx, &m);
 }
 
-static void send_submit(struct fixture *fx, const char *label_id, const char *cls)
+static void send_hello(struct fixture *fx, const char *token)
+{
+	send_hello_prefetch(fx, token, 0);
+}
+
+static void send_extend(struct fixture *fx, const char *window_id)
+{
+	Ringside__V1__ClientMessage m = RINGSIDE__V1__CLIENT_MESSAGE__INIT;
+	Ringside__V1__Extend x = RINGSIDE__V1__EXTEND__INIT;
+
+	x.window_id = (char *)window_id;
+	m.msg_case = RINGSIDE__V1__CLIENT_MESSAGE__MSG_EXTEND;
+	m.extend = &x;
+	send_msg(fx, &m);
+}
+
+static void send_decline(struct fixture *fx, const char *window_id)
+{
+	Ringside__V1__ClientMessage m = RINGSIDE__V1__CLIENT_MESSAGE__INIT;
+	Ringside__V1__Decline d = RINGSIDE__V1__DECLINE__INIT;
+
+	d.window_id = (char *)window_id;
+	m.msg_case = RINGSIDE__V1__CLIENT_MESSAGE__MSG_DECLINE;
+	m.decline = &d;
+	send_msg(fx, &m);
+}
+
+static void send_submit_for(struct fixture *fx, const char *window_id, const char *label_id,
+                            const char *cls)
 {
 	Ringside__V1__ClientMessage m = RINGSIDE__V1__CLIENT_MESSAGE__INIT;
 	Ringside__V1__Submit s = RINGSIDE__V1__SUBMIT__INIT;
@@ -115,7 +152,7 @@ static void send_submit(struct fixture *fx, const char *label_id, const char *cl
 	char *classes[] = {(char *)cls};
 
 	l.label_id = (char *)label_id;
-	l.window_id = WIN_ID;
+	l.window_id = (char *)window_id;
 	l.n_classes = 1;
 	l.classes = classes;
 	s.label = &l;
@@ -124,8 +161,15 @@ static void send_submit(struct fixture *fx, const char *label_id, const char *cl
 	send_msg(fx, &m);
 }
 
-/* The next message queued for the reviewer, as "welcome", "task",
- * "error:CODE", ...; "" when nothing is queued. */
+static void send_submit(struct fixture *fx, const char *label_id, const char *cls)
+{
+	send_submit_for(fx, WIN_ID, label_id, cls);
+}
+
+/* The next message queued for the reviewer, as "welcome:ID",
+ * "task:WINDOW" (":held" appended for a held one, which must have no
+ * deadline), "deadline:WINDOW:EXTENSIONS_LEFT", "error:CODE", ...; ""
+ * when nothing is queued. Deadlines are checked against the time box. */
 static char *next_msg(struct fixture *fx)
 {
 	GBytes *b = review_test_conn_pop(fx->c);
@@ -144,7 +188,20 @@ static char *next_msg(struct fixture *fx)
 		out = g_strdup_printf("welcome:%s", m->welcome->reviewer);
 		break;
 	case RINGSIDE__V1__SERVER_MESSAGE__MSG_TASK:
-		out = g_strdup_printf("task:%s", m->task->window->id);
+		if (m->task->held) {
+			assert_int_equal(m->task->deadline_ns, 0);
+			assert_int_equal(m->task->time_box_ms, 30000);
+		} else {
+			assert_true(m->task->deadline_ns > 0);
+		}
+		out = g_strdup_printf("task:%s%s", m->task->window->id,
+		                      m->task->held ? ":held" : "");
+		break;
+	case RINGSIDE__V1__SERVER_MESSAGE__MSG_DEADLINE:
+		assert_true(m->deadline->deadline_ns > 0);
+		assert_true(m->deadline->time_box_ms > 0);
+		out = g_strdup_printf("deadline:%s:%u", m->deadline->window_id,
+		                      m->deadline->extensions_left);
 		break;
 	case RINGSIDE__V1__SERVER_MESSAGE__MSG_ERROR:
 		out = g_strdup_printf("error:%s", m->error->code);
@@ -218,6 +275,56 @@ static void test_submit(void **state)
 	assert_false(review_test_conn_closing(fx->c));
 }
 
+/* Prefetch 1: the second window is held; a label for it is refused
+ * (not_started), and it starts, with a Deadline, when the first is given
+ * back. Extend: granted once on the current task, then refused; refused
+ * on a held task and on a window that is not the reviewer's. */
+static void test_prefetch_and_extend(void **state)
+{
+	struct fixture *fx = *state;
+
+	add_window(fx, 3 * WIN_START);
+	add_window(fx, 5 * WIN_START);
+	send_hello_prefetch(fx, TOKEN, 1);
+	assert_next(fx, "welcome:alice");
+	assert_next(fx, "task:" WIN_ID);
+	assert_next(fx, "task:g:3000000000:held");
+	assert_next(fx, "");
+
+	send_submit_for(fx, "g:3000000000", "l-1", "square");
+	assert_next(fx, "error:not_started");
+	send_extend(fx, "g:3000000000");
+	assert_next(fx, "error:extend_refused");
+	send_extend(fx, "g:9");
+	assert_next(fx, "error:extend_refused");
+
+	send_extend(fx, WIN_ID);
+	assert_next(fx, "deadline:" WIN_ID ":0");
+	send_extend(fx, WIN_ID);
+	assert_next(fx, "error:extend_refused");
+
+	send_decline(fx, WIN_ID);
+	assert_next(fx, "deadline:g:3000000000:1");
+	assert_next(fx, "task:g:5000000000:held");
+	assert_next(fx, "");
+	assert_false(review_test_conn_closing(fx->c));
+}
+
+/* An old client (no prefetch) gets one task at a time, as it always did. */
+static void test_no_prefetch(void **state)
+{
+	struct fixture *fx = *state;
+
+	add_window(fx, 3 * WIN_START);
+	send_hello(fx, TOKEN);
+	assert_next(fx, "welcome:alice");
+	assert_next(fx, "task:" WIN_ID);
+	assert_next(fx, "");
+	send_decline(fx, WIN_ID);
+	assert_next(fx, "task:g:3000000000");
+	assert_next(fx, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,6 +332,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_bad_token_then_good, fx_setup, fx_teardown),
 	        cmocka_unit_test_setup_teardown(test_submit_before_hello, fx_setup, fx_teardown),
 	        cmocka_unit_test_setup_teardown(test_submit, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_prefetch_and_extend, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_no_prefetch, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

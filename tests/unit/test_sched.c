@@ -1,6 +1,7 @@
 /* Unit tests for feedback/sched.c: offers, deadlines, reoffers, declines,
  * disconnects, the publishing pause, queue bounds and expiry records,
- * driven with fake ops and explicit clocks. */
+ * flags (ambiguous, skip), held (prefetched) tasks and extensions, driven
+ * with fake ops and explicit clocks. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,6 +18,8 @@
 /* Two groups (g and h) of one sensor source each, a scheduler, and the
  * log of every callback it made, one line each:
  *   offer <conn> <window> #<attempt> deadline=<ns>
+ *   offer <conn> <window> #<attempt> held
+ *   start <conn> <window> deadline=<ns>
  *   revoke <conn> <window> <reason>
  *   expired <window> <reason> attempts=<n> [<reviewer> ...]
  * A connection is a string "<reviewer>" or "<reviewer>/<n>". */
@@ -44,11 +47,29 @@ static void on_offer(void *conn, const struct sched_assignment *a, void *user)
 	assert_int_equal(strlen(sched_reviewer_id(a->reviewer)), id_len);
 	assert_memory_equal(sched_reviewer_id(a->reviewer), name, id_len);
 	assert_true(g_bytes_equal(a->packed_window, packed));
-	assert_int_equal(a->deadline_ns - a->assigned_ns, a->window->group->time_box_ns);
 	assert_false(a->publishing);
+	assert_int_equal(a->extensions, 0);
 	g_bytes_unref(packed);
+	if (a->held) {
+		assert_int_equal(a->deadline_ns, 0);
+		g_ptr_array_add(fx->log, g_strdup_printf("offer %s %s #%u held", name,
+		                                         a->window->id, a->attempt));
+		return;
+	}
+	assert_int_equal(a->deadline_ns - a->assigned_ns, a->window->group->time_box_ns);
 	g_ptr_array_add(fx->log, g_strdup_printf("offer %s %s #%u deadline=%" G_GINT64_FORMAT, name,
 	                                         a->window->id, a->attempt, a->deadline_ns));
+}
+
+static void on_start(void *conn, const struct sched_assignment *a, void *user)
+{
+	struct fixture *fx = user;
+
+	assert_false(a->held);
+	assert_int_equal(a->deadline_ns - a->assigned_ns, a->window->group->time_box_ns);
+	g_ptr_array_add(fx->log, g_strdup_printf("start %s %s deadline=%" G_GINT64_FORMAT,
+	                                         (const char *)conn, a->window->id,
+	                                         a->deadline_ns));
 }
 
 static void on_revoke(void *conn, const char *window_id, const char *reason, void *user)
@@ -69,7 +90,7 @@ static void on_expired(const struct sched_expiry *e, void *user)
 	g_free(who);
 }
 
-static const struct sched_ops fake_ops = {on_offer, on_revoke, on_expired};
+static const struct sched_ops fake_ops = {on_offer, on_revoke, on_expired, on_start};
 
 static int fx_setup(void **state)
 {
@@ -99,6 +120,8 @@ static int fx_setup(void **state)
 		g->max_attempts = 2;
 		g->queue_max = 8;
 		g->queue_timeout_ns = QUEUE_TIMEOUT;
+		g->ambiguous_to = RS_AMBIGUOUS_TO_ANYONE;
+		g->max_ambiguous = 2;
 	}
 	fx->cfg.groups = fx->groups;
 	fx->cfg.n_groups = 2;
@@ -214,6 +237,7 @@ static void expect_stats_at(struct fixture *fx, int line, struct sched_stats wan
 		         line, (guint64)got.f, (guint64)want.f);
 	CHECK(waiting);
 	CHECK(assigned);
+	CHECK(held);
 	CHECK(reviewers);
 	CHECK(offered);
 	CHECK(completed);
@@ -222,6 +246,10 @@ static void expect_stats_at(struct fixture *fx, int line, struct sched_stats wan
 	CHECK(expired_deadline);
 	CHECK(expired_unassigned);
 	CHECK(expired_queue_full);
+	CHECK(ambiguous);
+	CHECK(skipped);
+	CHECK(extended);
+	CHECK(expired_ambiguous);
 #undef CHECK
 }
 
@@ -270,7 +298,9 @@ static void test_queued_until_join(void **state)
 }
 
 /* A reviewer at capacity is offered nothing more; finishing one frees a
- * slot, and the next waiting window is offered at once. */
+ * slot, and the next waiting window is offered at once. Only the first
+ * runs against a deadline; the others are held behind it, and the oldest
+ * held one starts when it ends. */
 static void test_capacity(void **state)
 {
 	static const guint capacities[] = {1, 2, 3};
@@ -288,15 +318,31 @@ static void test_capacity(void **state)
 		for (guint k = 0; k < cap + 2; k++)
 			add(fx, 0, k * 10, k);
 		assert_int_equal(fx->log->len, cap);
-		expect_stats(fx, .waiting = 2, .assigned = cap, .reviewers = 1, .offered = cap);
+		assert_string_equal(fx->log->pdata[0], "offer alice g:0 #1 deadline=100");
+		for (guint k = 1; k < cap; k++) {
+			char *id = g_strdup_printf("g:%u", k * 10);
+
+			line = g_strdup_printf("offer alice %s #1 held", id);
+			assert_string_equal(fx->log->pdata[k], line);
+			assert_true(held(fx, alice, id)->held);
+			g_free(line);
+			g_free(id);
+		}
+		expect_stats(fx, .waiting = 2, .assigned = cap, .held = cap - 1, .reviewers = 1,
+		             .offered = cap);
 		g_ptr_array_set_size(fx->log, 0);
 
 		sched_complete(s, held(fx, alice, "g:0"), 50);
-		line = g_strdup_printf("offer alice g:%u #1 deadline=150", cap * 10);
-		expect(fx, line);
-		g_free(line);
-		expect_stats(fx, .waiting = 1, .assigned = cap, .reviewers = 1, .offered = cap + 1,
-		             .completed = 1);
+		if (cap == 1) {
+			expect(fx, "offer alice g:10 #1 deadline=150");
+		} else {
+			char *next = g_strdup_printf("offer alice g:%u #1 held", cap * 10);
+
+			expect(fx, "start alice g:10 deadline=150", next);
+			g_free(next);
+		}
+		expect_stats(fx, .waiting = 1, .assigned = cap, .held = cap - 1, .reviewers = 1,
+		             .offered = cap + 1, .completed = 1);
 
 		sched_free(s);
 		g_ptr_array_set_size(fx->log, 0);
@@ -649,8 +695,8 @@ static void test_queue_full(void **state)
 
 	/* the survivors are the newest, offered oldest first */
 	sched_reviewer_join(fx->s, "alice", "alice", 4, 10);
-	expect(fx, "offer alice h:0 #1 deadline=110", "offer alice h:10 #1 deadline=110",
-	       "offer alice g:20 #1 deadline=110", "offer alice g:30 #1 deadline=110");
+	expect(fx, "offer alice h:0 #1 deadline=110", "offer alice h:10 #1 held",
+	       "offer alice g:20 #1 held", "offer alice g:30 #1 held");
 }
 
 static void test_queue_timeout_unassigned(void **state)
@@ -702,6 +748,239 @@ static void test_too_large(void **state)
 	fx->s = keep;
 }
 
+/* ---- flags -------------------------------------------------------------- */
+
+/* Ambiguous: offered again to someone who has not had it, and those offers
+ * do not count against max_attempts (2 here): after alice's flag, bob's
+ * and carol's missed deadlines are the two counted attempts. */
+static void test_ambiguous_reoffer(void **state)
+{
+	struct fixture *fx = *state;
+	sched_reviewer *alice = sched_reviewer_join(fx->s, "alice", "alice", 1, 0);
+	sched_reviewer *bob;
+
+	add(fx, 0, 0, 0);
+	expect(fx, "offer alice g:0 #1 deadline=100");
+	sched_publish_started(fx->s, held(fx, alice, "g:0"), 5);
+	sched_ambiguous(fx->s, held(fx, alice, "g:0"), 10);
+	expect_nothing(fx);
+	expect_stats(fx, .waiting = 1, .reviewers = 1, .offered = 1, .ambiguous = 1);
+	/* alice gets the next window, never g:0 again */
+	add(fx, 0, 10, 20);
+	expect(fx, "offer alice g:10 #1 deadline=120");
+	bob = sched_reviewer_join(fx->s, "bob", "bob", 1, 30);
+	expect(fx, "offer bob g:0 #2 deadline=130");
+	sched_tick(fx->s, 130);
+	/* g:0 is nobody's now: alice flagged it, bob let it run out */
+	expect(fx, "revoke bob g:0 deadline", "revoke alice g:10 deadline",
+	       "offer bob g:10 #2 deadline=230");
+	sched_complete(fx->s, held(fx, bob, "g:10"), 135);
+	sched_reviewer_join(fx->s, "carol", "carol", 1, 140);
+	expect(fx, "offer carol g:0 #3 deadline=240");
+	sched_tick(fx->s, 240);
+	expect(fx, "revoke carol g:0 deadline",
+	       "expired g:0 deadline attempts=3 [alice bob carol]");
+	expect_stats(fx, .reviewers = 3, .offered = 5, .reoffered = 3, .completed = 1,
+	             .ambiguous = 1, .expired_deadline = 1);
+}
+
+/* With ambiguous_to = expert only experts are offered the flagged window;
+ * others still get the rest. */
+static void test_ambiguous_to_expert(void **state)
+{
+	struct fixture *fx = *state;
+	sched_reviewer *alice = sched_reviewer_join(fx->s, "alice", "alice", 1, 0);
+	sched_reviewer *bob, *carol;
+
+	fx->groups[0].ambiguous_to = RS_AMBIGUOUS_TO_EXPERT;
+	add(fx, 0, 0, 0);
+	bob = sched_reviewer_join(fx->s, "bob", "bob", 1, 5);
+	expect(fx, "offer alice g:0 #1 deadline=100");
+	sched_ambiguous(fx->s, held(fx, alice, "g:0"), 10);
+	expect_nothing(fx);
+	assert_null(sched_find(fx->s, bob, "g:0"));
+	add(fx, 0, 10, 20);
+	expect(fx, "offer bob g:10 #1 deadline=120");
+	carol = sched_reviewer_join_as(fx->s, "carol", RS_ROLE_EXPERT, "carol", 1, 30);
+	expect(fx, "offer carol g:0 #2 deadline=130");
+	assert_int_equal(sched_reviewer_role(carol), RS_ROLE_EXPERT);
+	sched_complete(fx->s, held(fx, carol, "g:0"), 40);
+	expect_stats(fx, .assigned = 1, .reviewers = 3, .offered = 3, .reoffered = 1,
+	             .completed = 1, .ambiguous = 1);
+}
+
+/* After max_ambiguous flags the window leaves as "ambiguous", with
+ * everyone who had it. */
+static void test_ambiguous_max(void **state)
+{
+	struct fixture *fx = *state;
+	sched_reviewer *alice = sched_reviewer_join(fx->s, "alice", "alice", 1, 0);
+	sched_reviewer *bob = sched_reviewer_join(fx->s, "bob", "bob", 1, 0);
+
+	fx->groups[0].max_attempts = 1; /* flags do not use attempts up */
+	add(fx, 0, 0, 0);
+	expect(fx, "offer alice g:0 #1 deadline=100");
+	sched_ambiguous(fx->s, held(fx, alice, "g:0"), 10);
+	expect(fx, "offer bob g:0 #2 deadline=110");
+	sched_reviewer_join(fx->s, "carol", "carol", 1, 15);
+	sched_ambiguous(fx->s, held(fx, bob, "g:0"), 20);
+	expect(fx, "expired g:0 ambiguous attempts=2 [alice bob]");
+	expect_stats(fx, .reviewers = 3, .offered = 2, .reoffered = 1, .ambiguous = 2,
+	             .expired_ambiguous = 1);
+}
+
+/* Flagged ambiguous and nobody who may take it comes: after the queue
+ * timeout it expires as "ambiguous". */
+static void test_ambiguous_timeout(void **state)
+{
+	struct fixture *fx = *state;
+	sched_reviewer *alice = sched_reviewer_join(fx->s, "alice", "alice", 1, 0);
+
+	fx->groups[0].ambiguous_to = RS_AMBIGUOUS_TO_EXPERT;
+	add(fx, 0, 0, 0);
+	sched_ambiguous(fx->s, held(fx, alice, "g:0"), 10);
+	sched_reviewer_join(fx->s, "bob", "bob", 1, 20);
+	sched_tick(fx->s, 10 + QUEUE_TIMEOUT);
+	expect(fx, "offer alice g:0 #1 deadline=100", "expired g:0 ambiguous attempts=1 [alice]");
+	expect_stats(fx, .reviewers = 2, .offered = 1, .ambiguous = 1, .expired_ambiguous = 1);
+}
+
+/* Skip: like a decline (an attempt is used, never back to the skipper);
+ * the last attempt skipped expires as "declined". */
+static void test_skip(void **state)
+{
+	struct fixture *fx = *state;
+	sched_reviewer *alice = sched_reviewer_join(fx->s, "alice", "alice", 1, 0);
+	sched_reviewer *bob;
+
+	add(fx, 0, 0, 0);
+	sched_skipped(fx->s, held(fx, alice, "g:0"), 10);
+	expect(fx, "offer alice g:0 #1 deadline=100");
+	assert_null(sched_find(fx->s, alice, "g:0"));
+	bob = sched_reviewer_join(fx->s, "bob", "bob", 1, 20);
+	expect(fx, "offer bob g:0 #2 deadline=120");
+	sched_skipped(fx->s, held(fx, bob, "g:0"), 30);
+	expect(fx, "expired g:0 declined attempts=2 [alice bob]");
+	expect_stats(fx, .reviewers = 2, .offered = 2, .reoffered = 1, .skipped = 2);
+}
+
+/* ---- held (prefetched) tasks --------------------------------------------- */
+
+/* A held task has no deadline: ticks past any time leave it alone, and
+ * the queue timeout does not apply; it starts with a full time box when
+ * the current one ends (here: its deadline passes, then a decline). */
+static void test_held_starts_when_current_ends(void **state)
+{
+	struct fixture *fx = *state;
+	sched_reviewer *alice = sched_reviewer_join(fx->s, "alice", "alice", 3, 0);
+
+	fx->groups[0].max_attempts = 3;
+	add(fx, 0, 0, 0);
+	add(fx, 0, 10, 5);
+	add(fx, 0, 20, 6);
+	expect(fx, "offer alice g:0 #1 deadline=100", "offer alice g:10 #1 held",
+	       "offer alice g:20 #1 held");
+	assert_false(held(fx, alice, "g:0")->held);
+	assert_true(held(fx, alice, "g:10")->held);
+	expect_stats(fx, .assigned = 3, .held = 2, .reviewers = 1, .offered = 3);
+	sched_tick(fx->s, 99);
+	expect_nothing(fx);
+	sched_tick(fx->s, 100);
+	expect(fx, "revoke alice g:0 deadline", "start alice g:10 deadline=200");
+	assert_int_equal(held(fx, alice, "g:10")->assigned_ns, 100);
+	sched_decline(fx->s, held(fx, alice, "g:10"), 150);
+	expect(fx, "start alice g:20 deadline=250");
+	/* held for longer than the queue timeout, never expired for it */
+	fx->groups[0].time_box_ns = 5 * QUEUE_TIMEOUT;
+	add(fx, 0, 30, 160);
+	expect(fx, "offer alice g:30 #1 held");
+	sched_complete(fx->s, held(fx, alice, "g:20"), 200);
+	expect(fx, "start alice g:30 deadline=5200");
+	add(fx, 0, 40, 210);
+	sched_tick(fx->s, 210 + 2 * QUEUE_TIMEOUT);
+	expect(fx, "offer alice g:40 #1 held", "expired g:10 deadline attempts=1 [alice]",
+	       "expired g:0 deadline attempts=1 [alice]");
+	assert_true(held(fx, alice, "g:40")->held);
+}
+
+/* The reviewer leaves: its current and held windows go to others at
+ * once, in their order, without using attempts. */
+static void test_held_leave(void **state)
+{
+	struct fixture *fx = *state;
+	sched_reviewer *alice = sched_reviewer_join(fx->s, "alice", "alice", 2, 0);
+	sched_reviewer *bob;
+
+	add(fx, 0, 0, 0);
+	add(fx, 0, 10, 1);
+	expect(fx, "offer alice g:0 #1 deadline=100", "offer alice g:10 #1 held");
+	bob = sched_reviewer_join(fx->s, "bob", "bob", 2, 10);
+	sched_reviewer_leave(fx->s, alice, 20);
+	expect(fx, "offer bob g:0 #1 deadline=120", "offer bob g:10 #1 held");
+	assert_int_equal(held(fx, bob, "g:10")->attempt, 1);
+	expect_stats(fx, .assigned = 2, .held = 1, .reviewers = 1, .offered = 4);
+}
+
+/* A free reviewer is offered a window before a busy one would hold it. */
+static void test_held_after_idle(void **state)
+{
+	struct fixture *fx = *state;
+
+	sched_reviewer_join(fx->s, "alice", "alice", 2, 0);
+	add(fx, 0, 0, 0);
+	sched_reviewer_join(fx->s, "bob", "bob", 2, 0);
+	add(fx, 0, 10, 1);
+	add(fx, 0, 20, 2);
+	expect(fx, "offer alice g:0 #1 deadline=100", "offer bob g:10 #1 deadline=101",
+	       "offer alice g:20 #1 held");
+}
+
+/* ---- extensions ---------------------------------------------------------- */
+
+static void test_extend(void **state)
+{
+	struct fixture *fx = *state;
+	sched_reviewer *alice = sched_reviewer_join(fx->s, "alice", "alice", 2, 0);
+	struct sched_assignment *a;
+	char why[200];
+
+	fx->groups[0].extend_ns = 50;
+	fx->groups[0].max_extensions = 1;
+	add(fx, 0, 0, 0);
+	add(fx, 0, 10, 0);
+	expect(fx, "offer alice g:0 #1 deadline=100", "offer alice g:10 #1 held");
+	a = held(fx, alice, "g:0");
+	assert_int_equal(sched_extensions_left(a), 1);
+
+	/* held: nothing to extend yet */
+	assert_false(sched_extend(fx->s, held(fx, alice, "g:10"), 10, why, sizeof(why)));
+	assert_string_equal(why, "window g:10 has not started: more time is for the current task");
+
+	assert_true(sched_extend(fx->s, a, 10, why, sizeof(why)));
+	assert_int_equal(a->deadline_ns, 150);
+	assert_int_equal(a->extensions, 1);
+	assert_int_equal(sched_extensions_left(a), 0);
+	assert_false(sched_extend(fx->s, a, 20, why, sizeof(why)));
+	assert_string_equal(why, "no extensions left (1 of 1 used)");
+	sched_tick(fx->s, 100);
+	expect_nothing(fx);
+	sched_tick(fx->s, 150);
+	expect(fx, "revoke alice g:0 deadline", "start alice g:10 deadline=250");
+	/* a new task, a fresh allowance */
+	a = held(fx, alice, "g:10");
+	assert_int_equal(sched_extensions_left(a), 1);
+	assert_false(sched_extend(fx->s, a, 250, why, sizeof(why)));
+	assert_string_equal(why, "window g:10: its time is already up");
+
+	/* a group without extend_seconds allows none */
+	fx->groups[0].extend_ns = 0;
+	assert_int_equal(sched_extensions_left(a), 0);
+	assert_false(sched_extend(fx->s, a, 160, why, sizeof(why)));
+	assert_string_equal(why, "group g does not allow more time (extend_seconds)");
+	expect_stats(fx, .waiting = 1, .assigned = 1, .reviewers = 1, .offered = 2,
+	             .extended = 1);
+}
+
 /* ---- shutdown ----------------------------------------------------------- */
 
 static int cmp_str(gconstpointer a, gconstpointer b)
@@ -717,7 +996,7 @@ static void test_free_expires_everything(void **state)
 
 	add(fx, 0, 0, 0);
 	add(fx, 0, 10, 1);
-	sched_publish_started(fx->s, held(fx, alice, "g:10"), 1);
+	sched_publish_started(fx->s, held(fx, alice, "g:0"), 1);
 	add(fx, 1, 0, 2);
 	add(fx, 0, 20, 3);
 	sched_tick(fx->s, 100);
@@ -731,11 +1010,12 @@ static void test_free_expires_everything(void **state)
 			g_ptr_array_add(expired, fx->log->pdata[i]);
 	}
 	g_ptr_array_sort(expired, cmp_str);
-	/* g:10's label is in flight: no expired record may contradict it. */
+	/* g:0's label is in flight: no expired record may contradict it;
+	 * g:10 was held (no deadline yet), h:0 and g:20 waited. */
 	assert_int_equal(expired->len, 3);
-	assert_string_equal(expired->pdata[0], "expired g:0 shutdown attempts=1 [alice]");
+	assert_string_equal(expired->pdata[0], "expired g:10 shutdown attempts=1 [alice]");
 	assert_string_equal(expired->pdata[1], "expired g:20 shutdown attempts=0 []");
-	assert_string_equal(expired->pdata[2], "expired h:0 shutdown attempts=1 [alice]");
+	assert_string_equal(expired->pdata[2], "expired h:0 shutdown attempts=0 []");
 	g_ptr_array_unref(expired);
 }
 
@@ -771,6 +1051,15 @@ int main(void)
 	        T(test_complete_after_leave),
 	        T(test_decline),
 	        T(test_decline_not_back_to_decliner),
+	        T(test_ambiguous_reoffer),
+	        T(test_ambiguous_to_expert),
+	        T(test_ambiguous_max),
+	        T(test_ambiguous_timeout),
+	        T(test_skip),
+	        T(test_held_starts_when_current_ends),
+	        T(test_held_leave),
+	        T(test_held_after_idle),
+	        T(test_extend),
 	        T(test_queue_full),
 	        T(test_queue_timeout_unassigned),
 	        T(test_queue_timeout_after_offer),

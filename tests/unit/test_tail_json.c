@@ -100,6 +100,33 @@ static void test_cap(void **state)
 	jbuf_free(&b);
 }
 
+/* What test_label_every_field must print. */
+#define EVERY_FIELD_JSON \
+	"{\"stream_id\":\"5-0\",\"type\":\"label\",\"label_id\":\"l-9\"," \
+	"\"window_id\":\"g:1\",\"group\":\"\",\"reviewer\":\"\",\"classes\":[]," \
+	"\"events\":[],\"window_start_ns\":0,\"window_end_ns\":0,\"assigned_ns\":0," \
+	"\"submitted_ns\":0,\"attempt\":0,\"captions\":[{\"text\":\"a ball rolls\"," \
+	"\"start_ns\":0,\"end_ns\":0,\"sources\":[\"cam\"],\"confidence\":0.5}]," \
+	"\"speakers\":[{\"speaker_id\":\"A\",\"name\":\"operator\"}],\"transcript\":[{\"start_ns\":10," \
+	"\"end_ns\":20,\"source\":\"mic\",\"text\":\"stop\",\"speaker_id\":\"A\"," \
+	"\"emotion\":\"calm\",\"sound_tags\":[\"music\"],\"speaker_change\":true," \
+	"\"confidence\":0}],\"tracks\":[{\"track_id\":\"t1\",\"class\":\"ball\"," \
+	"\"source\":\"cam\",\"keyframes\":[{\"t_ns\":5,\"x\":1.5,\"y\":2," \
+	"\"w\":30,\"h\":40.25,\"keyframe\":true}],\"boxes\":[{\"t_ns\":5," \
+	"\"x\":1.5,\"y\":2,\"w\":30,\"h\":40.25,\"keyframe\":true},{\"t_ns\":6," \
+	"\"x\":0.1,\"y\":0,\"w\":0,\"h\":0,\"keyframe\":false}],\"confidence\":0}]," \
+	"\"sensor_segments\":[{\"start_ns\":1,\"end_ns\":2,\"source\":\"imu\"," \
+	"\"channels\":[\"ax\",\"az\"],\"class\":\"bump\",\"confidence\":0}]," \
+	"\"entities\":[{\"entity_id\":\"e1\",\"name\":\"the ball\",\"mentions\":[{\"track_id\":\"t1\"," \
+	"\"text_start\":0,\"text_end\":0},{\"transcript_segment\":0,\"text_start\":0," \
+	"\"text_end\":4},{\"text_start\":0,\"text_end\":0}]}]," \
+	"\"instructions\":[{\"instruction\":\"what stops?\"," \
+	"\"response\":\"the ball\",\"sources\":[\"mic\"],\"start_ns\":0," \
+	"\"end_ns\":0}],\"flag\":{\"kind\":\"ambiguous\",\"reason\":\"two balls?\"}," \
+	"\"preannotations\":{\"shown\":true,\"offered\":3,\"accepted\":1," \
+	"\"changed\":1,\"deleted\":1},\"extensions\":2,\"expert\":true,\"class_confidences\":[0.1," \
+	"0.75]}"
+
 /* Packs MSG into BUF (at least 1024 bytes); returns the length. */
 static size_t pack(const ProtobufCMessage *msg, uint8_t *buf)
 {
@@ -148,9 +175,133 @@ static void test_label_entry(void **state)
 	               "\"robot1\",\"reviewer\":\"al\\ufffdice\",\"classes\":[\"square\","
 	               "\"say \\\"hi\\\"\\n\"],\"events\":[{\"start_ns\":1700000000500000000,"
 	               "\"end_ns\":1700000001000000000,\"class\":\"square\",\"sources\":[\"cam\","
-	               "\"imu\"]}],\"window_start_ns\":1700000000000000000,\"window_end_ns\":"
-	               "1700000004000000000,\"assigned_ns\":1700000005000000000,\"submitted_ns\":"
-	               "1700000007500000000,\"attempt\":1}");
+	               "\"imu\"],\"confidence\":0}],\"window_start_ns\":1700000000000000000,"
+	               "\"window_end_ns\":1700000004000000000,\"assigned_ns\":"
+	               "1700000005000000000,\"submitted_ns\":1700000007500000000,"
+	               "\"attempt\":1,\"captions\":[],"
+	               "\"speakers\":[],\"transcript\":[],\"tracks\":[],"
+	               "\"sensor_segments\":[],\"entities\":[],\"instructions\":[],\"flag\":"
+	               "{\"kind\":\"none\",\"reason\":\"\"},\"preannotations\":{\"shown\":false,"
+	               "\"offered\":0,\"accepted\":0,\"changed\":0,\"deleted\":0},\"extensions\":0,"
+	               "\"expert\":false,\"class_confidences\":[]}");
+	jbuf_free(&b);
+}
+
+/* Every kind of answer, the flag, pre-annotation use and the daemon's
+ * fields: each shown under its proto name, floats as short numbers,
+ * a mention by the name of its target. */
+static void test_label_every_field(void **state)
+{
+	Ringside__V1__Label l = RINGSIDE__V1__LABEL__INIT;
+	Ringside__V1__Caption cap = RINGSIDE__V1__CAPTION__INIT, *capp = &cap;
+	Ringside__V1__Speaker spk = RINGSIDE__V1__SPEAKER__INIT, *spkp = &spk;
+	Ringside__V1__TranscriptSegment seg = RINGSIDE__V1__TRANSCRIPT_SEGMENT__INIT, *segp = &seg;
+	Ringside__V1__Box kf = RINGSIDE__V1__BOX__INIT, *kfp = &kf;
+	Ringside__V1__Box bx[2] = {RINGSIDE__V1__BOX__INIT, RINGSIDE__V1__BOX__INIT};
+	Ringside__V1__Box *bxp[2] = {&bx[0], &bx[1]};
+	Ringside__V1__Track trk = RINGSIDE__V1__TRACK__INIT, *trkp = &trk;
+	Ringside__V1__SensorSegment ss = RINGSIDE__V1__SENSOR_SEGMENT__INIT, *ssp = &ss;
+	Ringside__V1__Mention mn[3] = {RINGSIDE__V1__MENTION__INIT, RINGSIDE__V1__MENTION__INIT,
+	                               RINGSIDE__V1__MENTION__INIT};
+	Ringside__V1__Mention *mnp[3] = {&mn[0], &mn[1], &mn[2]};
+	Ringside__V1__Entity ent = RINGSIDE__V1__ENTITY__INIT, *entp = &ent;
+	Ringside__V1__Instruction ins = RINGSIDE__V1__INSTRUCTION__INIT, *insp = &ins;
+	Ringside__V1__Flag flag = RINGSIDE__V1__FLAG__INIT;
+	Ringside__V1__PreAnnotationUse use = RINGSIDE__V1__PRE_ANNOTATION_USE__INIT;
+	char *cam[] = {"cam"}, *mic[] = {"mic"}, *tags[] = {"music"}, *chans[] = {"ax", "az"};
+	float conf[] = {0.1f, 0.75f};
+	uint8_t pb[2048];
+	size_t n = 0;
+	struct jbuf b;
+
+	l.label_id = "l-9";
+	l.window_id = "g:1";
+	cap.text = "a ball rolls";
+	cap.n_sources = 1;
+	cap.sources = cam;
+	cap.confidence = 0.5f;
+	l.n_captions = 1;
+	l.captions = &capp;
+	spk.speaker_id = "A";
+	spk.name = "operator";
+	l.n_speakers = 1;
+	l.speakers = &spkp;
+	seg.start_ns = 10;
+	seg.end_ns = 20;
+	seg.source = "mic";
+	seg.text = "stop";
+	seg.speaker_id = "A";
+	seg.emotion = "calm";
+	seg.n_sound_tags = 1;
+	seg.sound_tags = tags;
+	seg.speaker_change = 1;
+	l.n_transcript = 1;
+	l.transcript = &segp;
+	kf.t_ns = 5;
+	kf.x = 1.5f;
+	kf.y = 2;
+	kf.w = 30;
+	kf.h = 40.25f;
+	kf.keyframe = 1;
+	bx[0] = kf;
+	bx[1].t_ns = 6;
+	bx[1].x = 0.1f;
+	trk.track_id = "t1";
+	trk.class_ = "ball";
+	trk.source = "cam";
+	trk.n_keyframes = 1;
+	trk.keyframes = &kfp;
+	trk.n_boxes = 2;
+	trk.boxes = bxp;
+	l.n_tracks = 1;
+	l.tracks = &trkp;
+	ss.start_ns = 1;
+	ss.end_ns = 2;
+	ss.source = "imu";
+	ss.n_channels = 2;
+	ss.channels = chans;
+	ss.class_ = "bump";
+	l.n_sensor_segments = 1;
+	l.sensor_segments = &ssp;
+	mn[0].target_case = RINGSIDE__V1__MENTION__TARGET_TRACK_ID;
+	mn[0].track_id = "t1";
+	mn[1].target_case = RINGSIDE__V1__MENTION__TARGET_TRANSCRIPT_SEGMENT;
+	mn[1].transcript_segment = 0;
+	mn[1].text_start = 0;
+	mn[1].text_end = 4;
+	/* mn[2]: no target */
+	ent.entity_id = "e1";
+	ent.name = "the ball";
+	ent.n_mentions = 3;
+	ent.mentions = mnp;
+	l.n_entities = 1;
+	l.entities = &entp;
+	ins.instruction = "what stops?";
+	ins.response = "the ball";
+	ins.n_sources = 1;
+	ins.sources = mic;
+	l.n_instructions = 1;
+	l.instructions = &insp;
+	flag.kind = RINGSIDE__V1__FLAG_KIND__FLAG_AMBIGUOUS;
+	flag.reason = "two balls?";
+	l.flag = &flag;
+	use.shown = 1;
+	use.offered = 3;
+	use.accepted = 1;
+	use.changed = 1;
+	use.deleted = 1;
+	l.preannotations = &use;
+	l.extensions = 2;
+	l.expert = 1;
+	l.n_class_confidences = 2;
+	l.class_confidences = conf;
+	n = protobuf_c_message_get_packed_size(&l.base);
+	assert_true(n <= sizeof(pb));
+	n = protobuf_c_message_pack(&l.base, pb);
+
+	jbuf_init(&b, 0);
+	assert_int_equal(record_json_entry(&b, "5-0", "label", 5, pb, n), RECORD_JSON_LABEL);
+	assert_string_equal(b.buf, EVERY_FIELD_JSON);
 	jbuf_free(&b);
 }
 
@@ -165,7 +316,12 @@ static void test_label_defaults(void **state)
 	                    "{\"stream_id\":\"1-0\",\"type\":\"label\",\"label_id\":\"\","
 	                    "\"window_id\":\"\",\"group\":\"\",\"reviewer\":\"\",\"classes\":"
 	                    "[],\"events\":[],\"window_start_ns\":0,\"window_end_ns\":0,"
-	                    "\"assigned_ns\":0,\"submitted_ns\":0,\"attempt\":0}");
+	                    "\"assigned_ns\":0,\"submitted_ns\":0,\"attempt\":0,\"captions\":[],"
+	                    "\"speakers\":[],\"transcript\":[],\"tracks\":[],"
+	                    "\"sensor_segments\":[],\"entities\":[],\"instructions\":[],\"flag\":"
+	                    "{\"kind\":\"none\",\"reason\":\"\"},\"preannotations\":{\"shown\":false,"
+	                    "\"offered\":0,\"accepted\":0,\"changed\":0,\"deleted\":0},\"extensions\":0,"
+	                    "\"expert\":false,\"class_confidences\":[]}");
 	jbuf_free(&b);
 }
 
@@ -275,6 +431,7 @@ int main(void)
 	        cmocka_unit_test(test_cap),
 	        cmocka_unit_test(test_label_entry),
 	        cmocka_unit_test(test_label_defaults),
+	        cmocka_unit_test(test_label_every_field),
 	        cmocka_unit_test(test_expired_entry),
 	        cmocka_unit_test(test_bad_entries),
 	        cmocka_unit_test(test_entry_too_big),

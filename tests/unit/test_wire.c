@@ -252,6 +252,7 @@ static Ringside__V1__ServerMessage *unpack_server(GBytes *msg)
 struct task_args {
 	gint64 deadline_ns;
 	guint time_box_ms, attempt;
+	gboolean held;
 };
 
 /* Packs a task around PACKED for G, checks the hand-written framing and
@@ -260,7 +261,8 @@ struct task_args {
 static Ringside__V1__ServerMessage *check_task(GBytes *packed, const struct rs_group_conf *g,
                                                const struct task_args *t, guint len_bytes)
 {
-	GBytes *msg = wire_pack_task(packed, g, t->deadline_ns, t->time_box_ms, t->attempt);
+	GBytes *msg =
+	        wire_pack_task(packed, g, t->deadline_ns, t->time_box_ms, t->attempt, t->held);
 	gsize len, wlen;
 	const guint8 *p = wire_payload(msg, &len), *end = p + len;
 	const guint8 *wdata = g_bytes_get_data(packed, &wlen);
@@ -302,16 +304,18 @@ static Ringside__V1__ServerMessage *check_task(GBytes *packed, const struct rs_g
 	assert_int_equal(task->deadline_ns, t->deadline_ns);
 	assert_int_equal(task->time_box_ms, t->time_box_ms);
 	assert_int_equal(task->attempt, t->attempt);
+	assert_int_equal(task->held, t->held);
 	g_bytes_unref(msg);
 	return m;
 }
 
 static const struct task_args task_cases[] = {
-        {G_GINT64_CONSTANT(1700000002500000000), 30000, 1},
-        {G_GINT64_CONSTANT(1700000009000000000), 1, 2},
-        {0, 0, 0}, /* every scalar at its default: left out of the encoding */
-        {-1, G_MAXUINT32, G_MAXUINT32},
-        {G_MAXINT64, 120000, 7},
+        {G_GINT64_CONSTANT(1700000002500000000), 30000, 1, FALSE},
+        {G_GINT64_CONSTANT(1700000009000000000), 1, 2, FALSE},
+        {0, 0, 0, FALSE}, /* every scalar at its default: left out of the encoding */
+        {-1, G_MAXUINT32, G_MAXUINT32, FALSE},
+        {G_MAXINT64, 120000, 7, FALSE},
+        {0, 30000, 1, TRUE}, /* held: no deadline, the full box */
 };
 
 static const struct shape shapes[] = {
@@ -398,7 +402,7 @@ static void test_task_length_boundaries(void **state)
 {
 	static const gsize edges[] = {128, 16384, 2097152};
 	struct fixture *fx = *state;
-	struct task_args t = {G_GINT64_CONSTANT(1700000002500000000), 30000, 1};
+	struct task_args t = {G_GINT64_CONSTANT(1700000002500000000), 30000, 1, FALSE};
 	GBytes *none = g_bytes_new(NULL, 0);
 	Ringside__V1__ServerMessage *m;
 
@@ -527,6 +531,34 @@ static void test_server_round_trip(void **state)
 	}
 }
 
+/* Deadline: a held task started, or Extend was granted. */
+static void test_deadline_round_trip(void **state)
+{
+	static const struct {
+		const char *window_id;
+		gint64 deadline_ns;
+		guint time_box_ms, extensions_left;
+	} cases[] = {
+	        {"robot1:1000", G_GINT64_CONSTANT(1700000002500000000), 30000, 1},
+	        {"g:0", 0, 0, 0},
+	        {"", G_MAXINT64, G_MAXUINT32, G_MAXUINT32},
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		GBytes *b = wire_pack_deadline(cases[i].window_id, cases[i].deadline_ns,
+		                               cases[i].time_box_ms, cases[i].extensions_left);
+		Ringside__V1__ServerMessage *m = unpack_server(b);
+
+		assert_int_equal(m->msg_case, RINGSIDE__V1__SERVER_MESSAGE__MSG_DEADLINE);
+		assert_string_equal(m->deadline->window_id, cases[i].window_id);
+		assert_int_equal(m->deadline->deadline_ns, cases[i].deadline_ns);
+		assert_int_equal(m->deadline->time_box_ms, cases[i].time_box_ms);
+		assert_int_equal(m->deadline->extensions_left, cases[i].extensions_left);
+		ringside__v1__server_message__free_unpacked(m, NULL);
+		g_bytes_unref(b);
+	}
+}
+
 /* The Label record as published to Redis: what consumers decode. */
 static void test_label_round_trip(void **state)
 {
@@ -611,6 +643,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_task_length_boundaries, fx_setup, fx_teardown),
 	        cmocka_unit_test(test_error_round_trip),
 	        cmocka_unit_test(test_server_round_trip),
+	        cmocka_unit_test(test_deadline_round_trip),
 	        cmocka_unit_test(test_label_round_trip),
 	};
 
