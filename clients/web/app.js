@@ -2,21 +2,28 @@
 // queue, sends the reviewer's answer and keeps it until the daemon acks it.
 //
 // Task life on this page:
-//   task ──► queued ──► shown ──(1-9, Enter)──► sending ──(ack)──► gone
-//                         │                        │
-//                         ├─(s)──► declined        ├─(error invalid_label)──► shown again
-//                         └─(revoke, not_assigned, disconnect)──► gone
+//   task(held) ──► prepared ──┐   (decoded ahead while another is shown)
+//   task ─────────────────────┴─► shown ──(1-9, Enter)──► sending ──(ack)──► gone
+//                                   │  │                     │
+//                                   │  └─(f/s, reason)───────┤  (a flagged label)
+//                                   │                        └─(error invalid_label)──► shown again
+//                                   └─(revoke, not_assigned, disconnect)──► gone
+//
+// When the shown task goes, the next one is already here (Hello.prefetch):
+// it is shown at once with its countdown started locally from the full
+// time box, and the daemon's Deadline for it corrects the countdown.
 
 import { Conn, connLoadSchema } from './conn.js';
 import { Outbox } from './outbox.js';
 import { Player } from './player.js';
-import { Countdown } from './labeling.js';
+import { Countdown, Notice } from './labeling.js';
 import { Keymap, HelpOverlay } from './keys.js';
 import { Drafts } from './drafts.js';
 import { Editors } from './editors.js';
 import { EDITORS } from './kinds/index.js';
+import { FlagPanel, FLAG_KINDS, FLAG_SKIP } from './flags.js';
+import { renderPreLine, renderWindowInfo } from './windowinfo.js';
 import { tokenAsk, tokenForget, tokenTake } from './token.js';
-import { coverageText, gapSpans, gapText } from './gaps.js';
 
 const SCHEMA_URL = 'proto/ringside.proto';
 const SCHEMA_RETRY_MS = 5000;
@@ -24,13 +31,15 @@ const SCHEMA_RETRY_MS = 5000;
 // resent after this delay (doubling, capped) until its deadline passes.
 const PUBLISH_RETRY_FIRST_MS = 1000;
 const PUBLISH_RETRY_MAX_MS = 5000;
-const KIND_NAMES = { 1: 'video', 2: 'audio', 3: 'sensor' };
-// Missing spans listed in a source's tooltip in the side panel, at most.
-const TOOLTIP_GAPS = 8;
 // Errors whose message is only a word get a sentence for the reviewer.
 const ERROR_TEXT = {
   shutdown: 'the server is shutting down',
   closing: 'the server closed the connection',
+};
+// Why a window left the screen, by Revoke reason.
+const REVOKE_TEXT = {
+  deadline: 'time is up: the window went back to the queue',
+  shutdown: 'the server is shutting down: the window was taken back',
 };
 
 const $ = (id) => document.getElementById(id);
@@ -39,14 +48,22 @@ const state = {
   conn: 'connecting', // connecting | open | signed-in | reconnecting | refused | signed-out
   retryInMs: 0,
   reviewer: '',
-  // Tasks in arrival order; the first is the one shown. Each:
-  //   { task, receivedMs (performance.now), deadlineMs (epoch, client
-  //     clock), labelId (set while its label is sending) }
+  // Tasks in arrival order; the first is the one shown, the others are
+  // held (prefetched). Each: { task, receivedMs (performance.now), held,
+  //   clock: {totalMs, fromMs} once its countdown runs, deadlineMs (epoch,
+  //   client clock), labelId (while its label is sending), prep (decoded
+  //   ahead), extensionsLeft, extendPending, waitStart (a label id to send
+  //   again once the clock starts) }
   tasks: [],
   shownWindowId: null,
   lastError: '',
   lastAck: null,
+  taskMessages: 0,
+  // The last ANSWERED_KEPT acked tasks, for the labeling-speed benchmark:
+  // {windowId, shownMs, sentMs, ackMs (performance.now), keys, held}.
+  answered: [],
 };
+const ANSWERED_KEPT = 200;
 
 const outbox = new Outbox();
 const retries = new Map(); // label_id -> {timer, delayMs}
@@ -55,9 +72,16 @@ const player = new Player((text) => {
   $('play-hint').textContent = text;
 });
 const countdown = new Countdown();
+const notice = new Notice();
 const keymap = new Keymap();
 const help = new HelpOverlay(keymap);
 const drafts = new Drafts();
+const flagPanel = new FlagPanel($('panel'), {
+  send: (kind, reason) => sendFlag(kind, reason),
+  key: () => {
+    keymap.pressed += 1;
+  },
+});
 // The editor of each label kind; a template names the ones its task uses.
 const EDITOR_CLASSES = Object.fromEntries(EDITORS.map((c) => [c.kind, c]));
 const editors = new Editors(EDITOR_CLASSES, $('editors'), {
@@ -67,30 +91,21 @@ const editors = new Editors(EDITOR_CLASSES, $('editors'), {
   changed: () => {
     taskMessage('');
     saveDraft();
+    renderPre();
   },
 });
 let conn = null;
 
 // ------------------------------------------------------------ rendering
 
-function pad(n, width = 2) {
-  return String(n).padStart(width, '0');
-}
-
-// HH:MM:SS.mmm in the browser's local time zone.
-function clockText(ns) {
-  const d = new Date(Math.floor(ns / 1e6));
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
-}
-
 function pendingCount() {
   return state.reviewer ? outbox.forReviewer(state.reviewer).length : outbox.size;
 }
 
 function renderStatus() {
-  const conn = $('conn');
-  conn.dataset.state = state.conn;
-  conn.textContent = {
+  const el = $('conn');
+  el.dataset.state = state.conn;
+  el.textContent = {
     connecting: 'connecting…',
     open: 'signing in…',
     'signed-in': 'connected',
@@ -105,7 +120,43 @@ function renderStatus() {
   $('pending').classList.toggle('warn', pending > 0 || outbox.dropped > 0);
   $('last-error').textContent = state.lastError;
   $('last-error').title = state.lastError;
-  $('queue').textContent = `next: ${Math.max(0, state.tasks.length - 1)} queued`;
+  const ready = Math.max(0, state.tasks.length - 1);
+  $('queue').textContent = `next: ${ready} ready`;
+  $('queue').classList.toggle('has-next', ready > 0);
+  renderExtendHint();
+}
+
+// "x +10 s more time (1 left)" under the buttons, or why x does nothing.
+function renderExtendHint() {
+  const entry = state.tasks[0];
+  const t = entry && entry.task.template;
+  const el = $('extend-hint');
+  if (!t) {
+    el.textContent = '';
+    return;
+  }
+  if (!(t.extend_ms > 0)) {
+    el.textContent = 'no extra time in this group';
+    el.dataset.kind = 'off';
+    return;
+  }
+  el.replaceChildren();
+  const kbd = document.createElement('kbd');
+  kbd.textContent = 'x';
+  el.append(kbd, ` +${Math.round(t.extend_ms / 1000)} s more time (${entry.extensionsLeft} left)`);
+  el.dataset.kind = entry.extensionsLeft > 0 ? 'on' : 'off';
+}
+
+function renderTransport() {
+  $('transport-state').textContent = player.playing ? '▶ playing' : '❚❚ paused';
+  $('transport-state').dataset.playing = player.playing ? 'yes' : 'no';
+  $('speed').textContent = `${player.rate}×`;
+  $('speed').dataset.rate = String(player.rate);
+}
+
+function renderPre() {
+  const entry = state.tasks[0];
+  renderPreLine(entry && entry.task, editors.preStats());
 }
 
 function taskMessage(text, kind = '') {
@@ -124,42 +175,31 @@ function showError(text) {
   renderStatus();
 }
 
-function renderWindowInfo(task) {
-  const win = task ? task.window : null;
-  $('window-id').textContent = win ? win.id : '–';
-  $('window-group').textContent = win ? win.group : '–';
-  $('window-range').textContent = win ? `${clockText(win.start_ns)} – ${clockText(win.end_ns)}` : '–';
-  $('window-length').textContent = win
-    ? `${((win.end_ns - win.start_ns) / 1e9).toFixed(3)} s · attempt ${task.attempt}`
-    : '–';
-  const list = $('sources');
-  list.replaceChildren();
-  for (const src of win ? win.sources : []) {
-    // "mic (audio) · incomplete          62 %", the tooltip listing what is missing
-    const li = document.createElement('li');
-    const name = document.createElement('span');
-    const cov = document.createElement('span');
-    const spans = gapSpans(src, win.start_ns, (win.end_ns - win.start_ns) / 1e9);
-    li.dataset.source = src.source;
-    li.dataset.coverage = String(src.coverage || 0);
-    name.className = 'source-name';
-    name.textContent = `${src.source} (${KIND_NAMES[src.kind] || 'unknown'})`;
-    cov.className = 'coverage';
-    cov.textContent = coverageText(src);
-    const notes = [`${src.source}: data for ${coverageText(src)} of the window`];
-    if (!src.complete) {
-      li.classList.add('incomplete');
-      notes.push('this source stalled: the window was cut before its data reached the end');
-      name.textContent += ' · incomplete';
-    }
-    if (spans.length) {
-      li.classList.add('gaps');
-      for (const span of spans.slice(0, TOOLTIP_GAPS)) notes.push(gapText(src.source, span));
-      if (spans.length > TOOLTIP_GAPS) notes.push(`… and ${spans.length - TOOLTIP_GAPS} more gaps`);
-    }
-    li.title = notes.join('\n');
-    li.append(name, cov);
-    list.append(li);
+// ------------------------------------------------------------ task life
+
+// Starts the countdown of the shown ENTRY: from its clock, or, for a held
+// task whose Deadline has not come yet, from now and the full time box
+// (the daemon starts its clock as the previous task ends, as we do).
+function startCountdown(entry) {
+  if (!entry.clock) {
+    entry.clock = { totalMs: entry.task.time_box_ms, fromMs: performance.now() };
+    entry.deadlineMs = Date.now() + entry.task.time_box_ms;
+  }
+  countdown.start(entry.clock.totalMs, entry.clock.fromMs);
+}
+
+// Decodes the queued tasks' media while the browser is idle, so showing
+// one later costs nothing.
+function prepareQueued() {
+  for (const entry of state.tasks.slice(1)) {
+    if (entry.prep || entry.prepPending) continue;
+    entry.prepPending = true;
+    const run = () => {
+      entry.prepPending = false;
+      if (state.tasks.indexOf(entry) > 0 && !entry.prep) entry.prep = player.prepare(entry.task.window);
+    };
+    if (window.requestIdleCallback) requestIdleCallback(run, { timeout: 300 });
+    else setTimeout(run, 50);
   }
 }
 
@@ -173,32 +213,40 @@ function showCurrent() {
     $('placeholder').hidden = !!entry;
     renderWindowInfo(entry && entry.task);
     taskMessage('');
+    flagPanel.close();
     if (entry) {
-      player.load(entry.task.window);
+      entry.shownMs = performance.now();
+      entry.shownAtMessages = state.taskMessages;
+      entry.shownHeld = entry.held;
+      entry.keysAtShow = keymap.pressed;
+      player.load(entry.task.window, entry.prep);
+      entry.prep = null;
       editors.build(entry.task.template);
       editors.load(entry.task, drafts.get(state.reviewer, windowId));
-      countdown.start(entry.task.time_box_ms, entry.receivedMs);
+      startCountdown(entry);
       player.play();
     } else {
       player.unload();
       editors.unload();
       countdown.stop();
     }
+    renderPre();
   }
   const answerable = !!entry && !entry.labelId;
-  $('submit').disabled = !answerable;
-  $('skip').disabled = !answerable;
+  for (const id of ['submit', 'flag', 'skip']) $(id).disabled = !answerable;
   if (entry) {
     editors.lock(!answerable);
     if (entry.labelId) taskMessage('sending…', 'sending');
   }
+  prepareQueued();
   renderStatus();
 }
 
 function removeTask(windowId) {
   const i = state.tasks.findIndex((e) => e.task.window.id === windowId);
   if (i < 0) return false;
-  state.tasks.splice(i, 1);
+  const [entry] = state.tasks.splice(i, 1);
+  player.discard(entry.prep);
   if (i === 0) state.shownWindowId = null;
   showCurrent();
   return true;
@@ -221,6 +269,25 @@ function sendLabel(entry) {
   conn.send({ submit: { label: entry.label } });
 }
 
+// A label for the shown task with what the editors hold, and how the
+// model's pre-annotations were used.
+function newLabel(entry) {
+  const label = { label_id: newLabelId(), window_id: entry.task.window.id };
+  editors.fill(label);
+  const pre = editors.preStats();
+  if (pre.offered) label.preannotations = { shown: true, ...pre };
+  return label;
+}
+
+// Stored before sending: if the page dies right after, a reload resends.
+function queueLabel(entry, label) {
+  outbox.add({ label, reviewer: state.reviewer, deadlineMs: entry.deadlineMs });
+  entry.labelId = label.label_id;
+  entry.sentMs = performance.now();
+  sendLabel({ label });
+  showCurrent();
+}
+
 function submit() {
   const entry = state.tasks[0];
   if (!entry || entry.labelId) return;
@@ -229,22 +296,39 @@ function submit() {
     taskMessage(why, 'warn');
     return;
   }
-  const label = { label_id: newLabelId(), window_id: entry.task.window.id };
-  editors.fill(label);
-  const pre = editors.preStats();
-  if (pre.offered) label.preannotations = { shown: true, ...pre };
-  // Stored before sending: if the page dies right after, a reload resends.
-  outbox.add({ label, reviewer: state.reviewer, deadlineMs: entry.deadlineMs });
-  entry.labelId = label.label_id;
-  sendLabel({ label });
-  showCurrent();
+  queueLabel(entry, newLabel(entry));
 }
 
-function decline() {
+function openFlag(kind) {
   const entry = state.tasks[0];
   if (!entry || entry.labelId) return;
-  conn.send({ decline: { window_id: entry.task.window.id } });
-  removeTask(entry.task.window.id);
+  help.close();
+  flagPanel.show(kind, entry.task.template.text_max_chars);
+}
+
+// A flagged label: whatever the editors hold goes along, unchecked (a
+// reviewer who cannot answer need not finish the label first).
+function sendFlag(kind, reason) {
+  const entry = state.tasks[0];
+  if (!entry || entry.labelId) return;
+  const label = newLabel(entry);
+  label.flag = { kind, reason };
+  queueLabel(entry, label);
+  const name = FLAG_KINDS.find((k) => k.kind === kind).name;
+  taskMessage(`sending: ${name} (${reason})…`, 'sending');
+}
+
+// x: more time on the shown task, when the group gives any.
+function extend() {
+  const entry = state.tasks[0];
+  if (!entry || entry.labelId) return;
+  const t = entry.task.template;
+  if (!(t.extend_ms > 0)) {
+    countdown.note('no extra time in this group', 'warn');
+    return;
+  }
+  entry.extendPending = true;
+  conn.send({ extend: { window_id: entry.task.window.id } });
 }
 
 function forgetLabel(labelId) {
@@ -294,15 +378,23 @@ const handlers = {
   },
 
   task(t) {
+    state.taskMessages += 1;
+    const t0 = t.template || {};
     const entry = {
       task: t,
       receivedMs: performance.now(),
+      held: !!t.held,
+      clock: t.held ? null : { totalMs: t.time_box_ms, fromMs: performance.now() },
       deadlineMs: Date.now() + t.time_box_ms,
       labelId: null,
+      prep: null,
+      extensionsLeft: t0.extend_ms > 0 ? t0.max_extensions || 0 : 0,
+      extendPending: false,
     };
     const i = state.tasks.findIndex((e) => e.task.window.id === t.window.id);
     if (i >= 0) {
       // A reoffer of a window already here: the new time box counts.
+      player.discard(state.tasks[i].prep);
       state.tasks[i] = entry;
       if (i === 0) state.shownWindowId = null;
     } else {
@@ -311,17 +403,47 @@ const handlers = {
     showCurrent();
   },
 
+  // A held task's clock started, or Extend was granted.
+  deadline(d) {
+    const entry = state.tasks.find((e) => e.task.window.id === d.window_id);
+    if (!entry) return;
+    const granted = entry.extendPending;
+    entry.held = false;
+    entry.extendPending = false;
+    entry.clock = { totalMs: d.time_box_ms, fromMs: performance.now() };
+    entry.deadlineMs = Date.now() + d.time_box_ms;
+    entry.extensionsLeft = d.extensions_left;
+    if (entry === state.tasks[0]) {
+      startCountdown(entry);
+      if (granted) {
+        const s = Math.round(entry.task.template.extend_ms / 1000);
+        countdown.note(`more time: +${s} s`, 'ok');
+      }
+    }
+    if (entry.waitStart && outbox.get(entry.waitStart)) sendLabel(outbox.get(entry.waitStart));
+    entry.waitStart = null;
+    renderStatus();
+  },
+
   ack(a) {
     // The storage outage that delayed this label is over.
     if (retries.has(a.label_id)) state.lastError = '';
     forgetLabel(a.label_id);
     drafts.remove(state.reviewer, a.window_id);
     state.lastAck = { labelId: a.label_id, windowId: a.window_id, streamId: a.stream_id };
+    const entry = state.tasks.find((e) => e.task.window.id === a.window_id);
+    if (entry && entry.shownMs !== undefined) {
+      state.answered.push({ windowId: a.window_id, shownMs: entry.shownMs, sentMs: entry.sentMs,
+        ackMs: performance.now(), keys: keymap.pressed - entry.keysAtShow, held: entry.shownHeld });
+      if (state.answered.length > ANSWERED_KEPT) state.answered.shift();
+    }
     if (!removeTask(a.window_id)) renderStatus();
   },
 
   revoke(r) {
-    showError(r.reason === 'deadline' ? 'time is up: window reoffered' : `window taken back: ${r.reason}`);
+    const shown = state.tasks[0] && state.tasks[0].task.window.id === r.window_id;
+    if (shown) notice.show(REVOKE_TEXT[r.reason] || `the window was taken back (${r.reason})`);
+    // The draft stays (bounded): the window may come back to this reviewer.
     removeTask(r.window_id);
   },
 
@@ -336,13 +458,31 @@ const handlers = {
       retryLater(e.label_id);
       return;
     }
-    showError(text);
+    if (e.code === 'extend_refused') {
+      const entry = state.tasks.find((x) => x.task.window.id === e.window_id);
+      if (entry) entry.extendPending = false;
+      countdown.note('no more time', 'warn');
+      if (entry && entry === state.tasks[0]) taskMessage(`no more time: ${text}`, 'warn');
+      return;
+    }
+    if (e.code === 'not_started' && e.label_id && outbox.get(e.label_id)) {
+      // The label beat the Deadline of a held task: it goes again then.
+      const entry = state.tasks.find((x) => x.task.window.id === outbox.get(e.label_id).label.window_id);
+      if (entry) {
+        entry.waitStart = e.label_id;
+        return;
+      }
+    }
     if (e.code === 'not_assigned') {
+      if (state.tasks[0] && state.tasks[0].task.window.id === e.window_id) {
+        notice.show(`the window was taken back: ${text}`);
+      }
       for (const entry of outbox.forWindow(e.window_id)) forgetLabel(entry.label.label_id);
       if (e.label_id) forgetLabel(e.label_id);
       removeTask(e.window_id);
       return;
     }
+    showError(text);
     // Any other error about a label means it was not stored: the reviewer
     // may answer again (with a new label_id).
     if (e.label_id && outbox.get(e.label_id)) {
@@ -367,8 +507,10 @@ function refused(message) {
 }
 
 // The daemon reoffers a disconnected reviewer's windows, so tasks do not
-// survive a drop; unacked labels do (they are in the outbox).
+// survive a drop; unacked labels do (they are in the outbox), and so does
+// the work on them (the draft is reapplied when the window comes back).
 function dropTasks() {
+  for (const entry of state.tasks) player.discard(entry.prep);
   state.tasks = [];
   for (const r of retries.values()) clearTimeout(r.timer);
   retries.clear();
@@ -392,7 +534,7 @@ function onConnState(s) {
 function bindKeys() {
   const answerable = () => !!state.tasks[0] && !state.tasks[0].labelId;
   const k = (section, keys, label, run, when) => keymap.add({ section, keys, label, run, when });
-  k('help', ['?'], 'show or hide these keys', () => help.toggle());
+  k('help', ['?'], 'show or hide every key', () => help.toggle());
   k('help', ['Escape'], 'close this list / leave a text field', () => {
     if (help.open) help.close();
     else if (document.activeElement) document.activeElement.blur();
@@ -402,11 +544,23 @@ function bindKeys() {
     (ev) => editors.digit(Number(ev.key) - 1));
   k('label', ['Tab'], 'focus the next part of the label', () => editors.cycle(1));
   k('label', ['Shift+Tab'], 'focus the previous part', () => editors.cycle(-1));
-  k('label', ['a'], 'accept every model pre-annotation', () => editors.acceptPre(), answerable);
-  k('label', ['s', 'S'], 'skip: give the window back', () => decline(), answerable);
+  k('label', ['a'], 'accept every model suggestion', () => editors.acceptPre(), answerable);
+  k('flag', ['f'], 'flag: 1 ambiguous, 2 bad quality, 3 skip; then a reason, Enter', () => openFlag(0),
+    answerable);
+  k('flag', ['s', 'S'], 'skip: pass the window on, with a reason', () => openFlag(FLAG_SKIP), answerable);
+  k('time', ['x'], 'ask for more time (when the group allows)', () => extend(), answerable);
   k('playback', [' '], 'play / pause', () => player.toggle());
+  k('playback', [','], 'one video frame back (pauses)', () => player.stepFrame(-1));
+  k('playback', ['.'], 'one video frame forward (pauses)', () => player.stepFrame(1));
+  k('playback', ['['], 'slower (0.25× 0.5× 1× 1.5× 2×)', () => player.stepRate(-1));
+  k('playback', [']'], 'faster', () => player.stepRate(1));
   k('playback', ['ArrowLeft'], 'back 1 s', () => player.seek(player.position() - 1));
   k('playback', ['ArrowRight'], 'forward 1 s', () => player.seek(player.position() + 1));
+  k('playback', ['Home'], 'to the start', () => player.seek(0));
+  k('playback', ['End'], 'to the end (pauses)', () => {
+    player.pause();
+    player.seek(player.durationS);
+  });
 }
 
 function onKey(ev) {
@@ -419,29 +573,66 @@ function onKey(ev) {
 // For tests and debugging: a snapshot of what the page shows.
 window.ringside = {
   state() {
+    const first = state.tasks[0];
+    const left = countdown.leftMs();
     return {
       connected: state.conn === 'signed-in',
       reviewer: state.reviewer,
-      taskWindowId: state.tasks.length ? state.tasks[0].task.window.id : null,
+      taskWindowId: first ? first.task.window.id : null,
       queued: Math.max(0, state.tasks.length - 1),
+      nextWindowId: state.tasks[1] ? state.tasks[1].task.window.id : null,
+      nextPrepared: !!(state.tasks[1] && state.tasks[1].prep),
+      taskMessages: state.taskMessages,
+      taskHeld: !!(first && first.held),
+      // Task messages received when the shown task went on screen.
+      shownAtMessages: first ? first.shownAtMessages : null,
+      // performance.now() times of the shown task: on screen, label sent;
+      // shownHeld: it was a held task, on screen without a network wait.
+      shownMs: first ? first.shownMs : null,
+      shownHeld: !!(first && first.shownHeld),
+      answered: state.answered,
       pendingAcks: pendingCount(),
       lastError: state.lastError,
       lastAck: state.lastAck,
       keysPressed: keymap.pressed,
       focusedKind: editors.focusedKind(),
       message: $('task-msg').textContent,
+      notice: notice.text,
+      countdownLevel: countdown.level,
+      countdownMs: left,
+      countdownNote: $('countdown-note').hidden ? '' : $('countdown-note').textContent,
+      extensionsLeft: first ? first.extensionsLeft : null,
+      flagOpen: flagPanel.open,
+      flagStage: flagPanel.open ? flagPanel.el.dataset.stage : null,
+      preLine: $('pre-line').textContent,
+      position: player.position(),
+      durationS: player.durationS,
+      playing: player.playing,
+      rate: player.rate,
+      frame: player.frameIndex(),
+      frameDrawn: player.frameDrawn(),
+      helpOpen: help.open,
     };
+  },
+  // Drops the websocket as a network failure would (tests of reconnect).
+  dropConnection() {
+    if (conn && conn.ws) conn.ws.close(4000, 'dropped by the page');
   },
 };
 
 async function main() {
   bindKeys();
   document.addEventListener('keydown', onKey);
-  for (const [id, action] of [['submit', submit], ['skip', decline]]) {
+  player.onState(renderTransport);
+  renderTransport();
+  const buttons = [['submit', submit], ['flag', () => openFlag(0)], ['skip', () => openFlag(FLAG_SKIP)]];
+  for (const [id, action] of buttons) {
     // Focus stays on the page so Space and Enter keep their meaning.
     $(id).addEventListener('mousedown', (ev) => ev.preventDefault());
     $(id).addEventListener('click', action);
   }
+  $('help-button').addEventListener('mousedown', (ev) => ev.preventDefault());
+  $('help-button').addEventListener('click', () => help.toggle());
   showCurrent();
   renderStatus();
   let schema;
@@ -454,7 +645,10 @@ async function main() {
     }
   }
   state.lastError = '';
+  // ?prefetch=0 asks for no held task (to compare; the default is conn.js's).
+  const prefetch = new URL(location.href).searchParams.get('prefetch');
   conn = new Conn(schema, {
+    prefetch: prefetch === null ? undefined : Number(prefetch),
     onState: onConnState,
     onMessage: (kind, body) => handlers[kind] && handlers[kind](body),
     onBadMessage: showError,

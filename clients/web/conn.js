@@ -9,6 +9,9 @@ const CONNECT_TIMEOUT_MS = 10000;
 // Close code the daemon uses after refusing a token: reconnecting with the
 // same token would only be refused again.
 const CLOSE_POLICY = 1008;
+// Tasks the daemon holds ready behind the current one, so the next window
+// is on screen the moment the current one is answered.
+const PREFETCH = 1;
 
 // Loads the schema the daemon serves, so client and daemon never disagree
 // on field numbers. Returns the two message types.
@@ -36,10 +39,12 @@ function connUrl() {
 //     'connecting', 'open', 'reconnecting', 'refused'
 //   onMessage(kind, body) for each ServerMessage (kind = oneof field name)
 //   onBadMessage(errorText) when a frame cannot be decoded
+// and callbacks.prefetch (default PREFETCH): held tasks to ask for.
 export class Conn {
   constructor(schema, callbacks) {
     this.schema = schema;
     this.cb = callbacks;
+    this.prefetch = callbacks.prefetch ?? PREFETCH;
     this.ws = null;
     this.token = null;
     this.backoffMs = BACKOFF_FIRST_MS;
@@ -95,7 +100,7 @@ export class Conn {
 
     ws.onopen = () => {
       clearTimeout(this.connectTimer);
-      this.send({ hello: { token: this.token, client: CLIENT_NAME } });
+      this.send({ hello: { token: this.token, client: CLIENT_NAME, prefetch: this.prefetch } });
       this.cb.onState({ state: 'open' });
     };
     ws.onmessage = (ev) => {

@@ -16,6 +16,11 @@
 //       keys      the Keymap: add bindings in the constructor; use when()
 //                 with focused() for keys that only apply to this editor
 //       focused() true while this editor has the focus
+//       takeFocus() gives this editor the focus (it just made an item)
+//       peers()   the other editors of this label, {kind name: editor}; an
+//                 editor whose items can be linked (entities) has
+//                 linkables() (see kinds/entities.js), one with text
+//                 textSpan()
 //       changed() call after every edit (saves the draft, updates counts)
 //       message(text, kind) a one-line note for the reviewer ('warn', 'error')
 //       template  the task's LabelTemplate (set before load)
@@ -42,7 +47,8 @@
 //   lock(locked)  while a label is sending nothing may change
 //   focus(on)     the editor gained or lost the focus
 // Optional: digit(n) for keys 1-9 while focused (n = 0..8), returns true
-// when used.
+// when used; peersChanged(kind) after another editor's edit; linkables()
+// and textSpan() for editors whose items entities can link.
 
 // Loads an editor's own stylesheet (kinds/NAME.css) once.
 export function editorStyle(name) {
@@ -118,6 +124,12 @@ export class Editors {
         keys,
         template,
         focused: () => this.list[this.focusIndex] === entry,
+        takeFocus: () => this.focus(this.list.indexOf(entry)),
+        peers: () => Object.fromEntries(this.list.filter((e) => e !== entry).map((e) => [e.kind, e.editor])),
+        changed: () => {
+          for (const e of this.list) if (e !== entry && e.editor.peersChanged) e.editor.peersChanged(entry.kind);
+          this.ctx.changed();
+        },
       };
       entry.editor = new Cls(entry.ctx);
       section.addEventListener('pointerdown', () => this.focus(this.list.indexOf(entry)));

@@ -109,30 +109,52 @@ export class HelpOverlay {
   show() {
     this.el.replaceChildren();
     const h = document.createElement('h2');
-    h.textContent = 'keys';
+    h.textContent = 'every key';
     this.el.append(h);
-    for (const [section, list] of this.keymap.sections()) {
-      const dl = document.createElement('dl');
+    // The page's own sections first, the editors' next, help last.
+    const first = ['label', 'flag', 'time', 'playback'];
+    const rank = (name) => (first.includes(name) ? first.indexOf(name) : name === 'help' ? 99 : 50);
+    const sections = [...this.keymap.sections()].sort((a, b) => rank(a[0]) - rank(b[0]));
+    for (const [section, list] of sections) {
+      const box = document.createElement('section');
       const title = document.createElement('h3');
       title.textContent = section;
+      const dl = document.createElement('dl');
       for (const b of list) {
         const dt = document.createElement('dt');
-        for (const k of b.keys) {
+        for (const k of keyRuns(b.keys)) {
           const kbd = document.createElement('kbd');
-          kbd.textContent = keyLabel(k);
-          dt.append(kbd, ' ');
+          kbd.textContent = k;
+          dt.append(kbd);
         }
         const dd = document.createElement('dd');
         dd.textContent = b.label;
         if (b.when && !b.when()) dd.classList.add('muted');
         dl.append(dt, dd);
       }
-      this.el.append(title, dl);
+      box.append(title, dl);
+      this.el.append(box);
     }
     const foot = document.createElement('p');
-    foot.className = 'muted';
-    foot.textContent = 'press ? or Esc to close';
+    foot.className = 'muted help-foot';
+    foot.textContent = 'greyed: not now · typing in a text field goes to the field (Esc leaves it, '
+      + 'Ctrl+Enter submits) · press ? or Esc to close';
     this.el.append(foot);
     this.el.hidden = false;
   }
+}
+
+// KEYS as shown: a run of digits reads "1–9", a letter and its capital
+// read once.
+function keyRuns(keys) {
+  const out = [];
+  const list = keys.filter((k) => !(k.length === 1 && k !== k.toLowerCase() && keys.includes(k.toLowerCase())));
+  for (let i = 0; i < list.length; i++) {
+    let j = i;
+    while (j + 1 < list.length && /^\d$/.test(list[j + 1]) && Number(list[j + 1]) === Number(list[j]) + 1) j++;
+    out.push(j > i + 1 ? `${list[i]}–${list[j]}` : keyLabel(list[i]));
+    if (j === i + 1) out.push(keyLabel(list[j]));
+    i = j;
+  }
+  return out;
 }

@@ -3,11 +3,14 @@
 //
 // The clock is the AudioContext's output clock while audio plays, so the
 // picture follows what is actually heard; otherwise performance.now().
-// Positions are seconds from the window start.
+// Positions are seconds from the window start. At a playback rate R the
+// position advances R seconds per second of that clock (the audio plays
+// at R too).
 
-import { VideoView } from './video.js';
+import { VideoView, videoDiscard, videoPredecode } from './video.js';
 import { SensorPlot } from './plot.js';
 import { Timeline } from './timeline.js';
+import { AudioLane, audioPrepare } from './audio.js';
 import { gapSpans } from './gaps.js';
 
 const KIND_VIDEO = 1;
@@ -16,24 +19,10 @@ const KIND_SENSOR = 3;
 // Audio is scheduled this far ahead so every source starts on the same
 // sample even if the main thread is busy for a moment.
 const SCHEDULE_LEAD_S = 0.03;
-
-// Builds one Float32Array covering the whole window from SRC's chunks,
-// each placed by its t_ns; gaps stay silent and samples outside the window
-// are cut. O(samples).
-function audioSamples(src, startNs, durationS) {
-  const rate = src.sample_rate;
-  const out = new Float32Array(Math.max(1, Math.ceil(durationS * rate)));
-  for (const chunk of src.chunks) {
-    const pcm = chunk.pcm;
-    const view = new DataView(pcm.buffer, pcm.byteOffset, pcm.byteLength);
-    const first = Math.round(((chunk.t_ns - startNs) * rate) / 1e9);
-    const n = pcm.byteLength >> 1;
-    for (let i = Math.max(0, -first); i < n && first + i < out.length; i++) {
-      out[first + i] = view.getInt16(i * 2, true) / 32768;
-    }
-  }
-  return out;
-}
+// The speeds [ and ] step through.
+export const RATES = [0.25, 0.5, 1, 1.5, 2];
+// , and . step this far when the window has no video.
+const STEP_NO_VIDEO_S = 0.02;
 
 export class Player {
   // onHint(text) shows or (with '') hides a note about playback, e.g. that
@@ -42,6 +31,7 @@ export class Player {
     this.onHint = onHint;
     this.media = document.getElementById('media');
     this.plots = document.getElementById('plots');
+    this.audio = document.getElementById('audio');
     this.timeline = new Timeline((s) => this.seek(s));
     this.views = [];
     this.notes = [];
@@ -49,6 +39,7 @@ export class Player {
     this.nodes = [];
     this.durationS = 0;
     this.playing = false;
+    this.rate = 1;
     this.clock = 'perf'; // or 'audio'
     this.anchorPos = 0; // position at anchorTime
     this.anchorTime = 0; // seconds on the active clock
@@ -57,6 +48,7 @@ export class Player {
     this.startNs = 0;
     this.endNs = 0;
     this.renderHooks = [];
+    this.stateHooks = [];
 
     this.ctx = new AudioContext({ latencyHint: 'interactive' });
     // Autoplay policy: the context may start suspended until a user
@@ -82,9 +74,38 @@ export class Player {
     requestAnimationFrame(tick);
   }
 
+  // What showing WIN costs ahead of time: audio samples, their buffers
+  // and spectrograms, and the first decoded video frames. Cheap enough to
+  // run for a held task while the reviewer works on the current one;
+  // load(win, prep) then shows it without that work. discard(prep) frees
+  // it when the task leaves without being shown.
+  prepare(win) {
+    const durationS = Math.max(0, (win.end_ns - win.start_ns) / 1e9);
+    const prep = { win, audio: new Map(), video: new Map() };
+    for (const src of win.sources) {
+      if (src.kind === KIND_VIDEO) prep.video.set(src.source, videoPredecode(src));
+      if (src.kind !== KIND_AUDIO || !(src.sample_rate > 0)) continue;
+      const a = audioPrepare(src, win.start_ns, durationS);
+      a.buffer = this.ctx.createBuffer(1, a.samples.length, src.sample_rate);
+      a.buffer.copyToChannel(a.samples, 0);
+      prep.audio.set(src.source, a);
+    }
+    return prep;
+  }
+
+  discard(prep) {
+    if (!prep || prep.used) return;
+    for (const v of prep.video.values()) videoDiscard(v);
+    prep.video.clear();
+  }
+
   // Shows WINDOW (a decoded ringside.v1.Window); replaces what was shown.
-  load(win) {
+  // PREP is prepare(win)'s result, or null to do that work now.
+  load(win, prep = null) {
     this.unload();
+    if (prep && prep.win !== win) this.discard(prep);
+    if (!prep || prep.win !== win) prep = this.prepare(win);
+    prep.used = true; // its decoded frames belong to the views now
     const startNs = win.start_ns;
     this.win = win;
     this.startNs = startNs;
@@ -93,33 +114,35 @@ export class Player {
     const sources = win.sources;
     const videos = sources.filter((s) => s.kind === KIND_VIDEO);
     const sensors = sources.filter((s) => s.kind === KIND_SENSOR);
-    const audios = sources.filter((s) => s.kind === KIND_AUDIO && s.sample_rate > 0);
+    const audios = sources.filter((s) => prep.audio.has(s.source) && s.kind === KIND_AUDIO);
+    const seek = (s) => this.seek(s);
 
     // Missing spans per source, in seconds from the start (gaps.js).
     const spans = new Map(sources.map((s) => [s, gapSpans(s, startNs, this.durationS)]));
     for (const src of videos) {
-      this.views.push(new VideoView(this.media, src, startNs, this.durationS, spans.get(src)));
+      this.views.push(new VideoView(this.media, src, startNs, this.durationS, spans.get(src),
+        prep.video.get(src.source), seek));
     }
     if (!videos.length) this.note(this.media, 'no video in this window');
     if (!sensors.length) this.note(this.plots, 'no sensor data in this window');
+    if (!audios.length) this.note(this.audio, 'no audio in this window');
 
     const [w, h] = this.plotSize(sensors.length);
     for (const src of sensors) {
       this.views.push(new SensorPlot(this.plots, src, startNs, this.durationS, w, h,
-        (s) => this.seek(s), spans.get(src)));
+        seek, spans.get(src)));
     }
 
-    const waves = [];
     for (const src of audios) {
-      const samples = audioSamples(src, startNs, this.durationS);
-      const buf = this.ctx.createBuffer(1, samples.length, src.sample_rate);
-      buf.copyToChannel(samples, 0);
-      this.buffers.push(buf);
-      waves.push(samples);
+      const a = prep.audio.get(src.source);
+      this.buffers.push(a.buffer);
+      this.views.push(new AudioLane(this.audio, src, a, this.durationS, seek, spans.get(src)));
     }
-    this.timeline.load(this.durationS, waves,
+    // The lanes show the waveforms; the bar keeps ticks, gaps and marks.
+    this.timeline.load(this.durationS, [],
       sources.map((s) => ({ name: s.source, spans: spans.get(s) })));
     this.setPosition(0);
+    this.changed();
   }
 
   unload() {
@@ -133,6 +156,7 @@ export class Player {
     this.timeline.unload();
     this.lastPos = -1;
     this.win = null;
+    this.changed();
   }
 
   // FN(pos) runs after every drawn position (editors' overlays follow the
@@ -162,6 +186,12 @@ export class Player {
     return this.views.find((x) => x instanceof SensorPlot && x.name === name) || null;
   }
 
+  // The AudioLane of audio source NAME (.box its figure: waveform over
+  // spectrogram, full width = the whole window), or null.
+  audioLane(name) {
+    return this.views.find((x) => x instanceof AudioLane && x.name === name) || null;
+  }
+
   // Width and height of each of N sensor plots stacked in the plot area.
   plotSize(n) {
     return [this.plots.clientWidth, n ? Math.floor(this.plots.clientHeight / n) : 0];
@@ -171,6 +201,7 @@ export class Player {
     const plots = this.views.filter((v) => v instanceof SensorPlot);
     const [w, h] = this.plotSize(plots.length);
     for (const p of plots) p.resize(w, h);
+    for (const v of this.views) if (v instanceof AudioLane) v.resize();
     this.lastPos = -1;
   }
 
@@ -203,8 +234,67 @@ export class Player {
 
   position() {
     if (!this.playing) return this.anchorPos;
-    const pos = this.anchorPos + Math.max(0, this.now() - this.anchorTime);
+    const pos = this.anchorPos + Math.max(0, this.now() - this.anchorTime) * this.rate;
     return Math.min(pos, this.durationS);
+  }
+
+  // FN() runs when playing, the rate or the window changed (the page's
+  // transport line follows it). Returns a function that removes it.
+  onState(fn) {
+    this.stateHooks.push(fn);
+    return () => {
+      this.stateHooks = this.stateHooks.filter((f) => f !== fn);
+    };
+  }
+
+  changed() {
+    for (const fn of this.stateHooks) fn();
+  }
+
+  // Plays at RATE (one of RATES) from here on; the position stays.
+  setRate(rate) {
+    if (rate === this.rate) return;
+    const wasPlaying = this.playing;
+    this.pause();
+    this.rate = rate;
+    if (wasPlaying) this.play();
+    this.changed();
+  }
+
+  // One step (DIR -1 or +1) through RATES.
+  stepRate(dir) {
+    const i = RATES.indexOf(this.rate);
+    const next = RATES[Math.min(RATES.length - 1, Math.max(0, (i < 0 ? 2 : i) + dir))];
+    this.setRate(next);
+  }
+
+  // The first video's frame index at the playhead (-1 before its first
+  // frame, null without video).
+  frameIndex() {
+    const v = this.views.find((x) => x instanceof VideoView && x.times.length);
+    return v ? v.frameAt(this.position()) : null;
+  }
+
+  // The first video's frame index on its canvas (decoding lags the
+  // playhead by a moment), or null without video.
+  frameDrawn() {
+    const v = this.views.find((x) => x instanceof VideoView && x.times.length);
+    return v ? v.drawn : null;
+  }
+
+  // Pauses and moves one video frame back (DIR -1) or forward (+1) on the
+  // first video source; STEP_NO_VIDEO_S without video.
+  stepFrame(dir) {
+    if (!this.loaded()) return;
+    this.pause();
+    const v = this.views.find((x) => x instanceof VideoView && x.times.length);
+    if (!v) {
+      this.setPosition(this.position() + dir * STEP_NO_VIDEO_S);
+      return;
+    }
+    const idx = v.frameAt(this.position());
+    const next = Math.min(v.times.length - 1, Math.max(0, idx + dir));
+    this.setPosition(v.times[next]);
   }
 
   setPosition(pos) {
@@ -224,6 +314,7 @@ export class Player {
       for (const buf of this.buffers) {
         const node = this.ctx.createBufferSource();
         node.buffer = buf;
+        node.playbackRate.value = this.rate;
         node.connect(this.ctx.destination);
         node.start(when, Math.min(pos, buf.duration));
         this.nodes.push(node);
@@ -237,13 +328,16 @@ export class Player {
         this.ctx.resume();
       }
     }
+    this.changed();
   }
 
   pause() {
     const pos = this.position();
+    const was = this.playing;
     this.playing = false;
     this.stopAudio();
     this.setPosition(pos);
+    if (was) this.changed();
   }
 
   toggle() {

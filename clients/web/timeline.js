@@ -63,12 +63,26 @@ export class Timeline {
       }
     }
 
-    ctx.fillStyle = 'rgba(255, 255, 255, 0.35)';
-    for (let s = 1; s < durationS; s++) {
-      ctx.fillRect(Math.round((s / durationS) * w), 0, Math.max(1, dpr), h * 0.3);
-    }
+    this.drawTicks(ctx, durationS, w, h, dpr);
     this.loadGaps(durationS, gaps);
     this.render(0);
+  }
+
+  // Ticks at a round step giving about ten across the bar, every fifth
+  // one taller and labeled ("0.5 s").
+  drawTicks(ctx, durationS, w, h, dpr) {
+    if (!(durationS > 0)) return;
+    const steps = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60];
+    const step = steps.find((x) => durationS / x <= 12) || 60;
+    ctx.font = `${10 * dpr}px ui-monospace, monospace`;
+    ctx.textBaseline = 'bottom';
+    for (let i = 1; i * step < durationS - step / 10; i++) {
+      const x = Math.round(((i * step) / durationS) * w);
+      const major = i % 5 === 0;
+      ctx.fillStyle = major ? 'rgba(255, 255, 255, 0.5)' : 'rgba(255, 255, 255, 0.28)';
+      ctx.fillRect(x, 0, Math.max(1, dpr), h * (major ? 0.45 : 0.25));
+      if (major) ctx.fillText(`${+(i * step).toFixed(2)} s`, x + 3 * dpr, h - 2 * dpr);
+    }
   }
 
   loadGaps(durationS, gaps) {

@@ -14,14 +14,66 @@ import { gapAt, gapBlocks, gapText } from './gaps.js';
 const DECODE_AHEAD = 12;
 const KEEP_BEHIND = 2;
 
+// SRC's frames in time order.
+function sortedFrames(src) {
+  return [...src.frames].sort((a, b) => a.t_ns - b.t_ns);
+}
+
+// Decodes the first frames of SRC ahead of showing it (a held task is
+// prepared while the reviewer works on the current one). Returns what
+// VideoView takes as PRE; videoDiscard(pre) frees it if never shown.
+export function videoPredecode(src) {
+  const frames = sortedFrames(src);
+  const cache = new Map();
+  for (let i = 0; i < Math.min(DECODE_AHEAD, frames.length); i++) cache.set(i, decodeEntry(frames[i], null));
+  return { frames, cache };
+}
+
+export function videoDiscard(pre) {
+  for (const entry of pre.cache.values()) releaseEntry(entry);
+  pre.cache.clear();
+}
+
+// Starts decoding FRAME; ONDONE(entry) runs once its bitmap is there.
+function decodeEntry(frame, onDone) {
+  const entry = { bitmap: null, dead: false, onDone };
+  const blob = new Blob([frame.jpeg], { type: 'image/jpeg' });
+  createImageBitmap(blob).then(
+    (bmp) => {
+      if (entry.dead) {
+        bmp.close();
+        return;
+      }
+      entry.bitmap = bmp;
+      if (entry.onDone) entry.onDone(entry);
+    },
+    () => {
+      // A corrupt JPEG: the previous picture stays up; the entry stays
+      // cached so the decode is not retried on every animation frame.
+      entry.dead = true;
+    },
+  );
+  return entry;
+}
+
+function releaseEntry(entry) {
+  entry.dead = true;
+  if (entry.bitmap) entry.bitmap.close();
+  entry.bitmap = null;
+}
+
 export class VideoView {
   // Appends a canvas for SRC (a decoded ringside.v1.SourceData of kind
   // VIDEO) to CONTAINER. START_NS is the window start, DURATION_S its
-  // length; SPANS are SRC's missing spans in seconds (gaps.js).
-  constructor(container, src, startNs, durationS = 0, spans = []) {
-    this.frames = [...src.frames].sort((a, b) => a.t_ns - b.t_ns);
+  // length; SPANS are SRC's missing spans in seconds (gaps.js). PRE is
+  // videoPredecode(src)'s result or null; onSeek(sec), when given, is
+  // called from the scrub bar along the bottom of the picture.
+  constructor(container, src, startNs, durationS = 0, spans = [], pre = null, onSeek = null) {
+    this.frames = pre ? pre.frames : sortedFrames(src);
     this.times = this.frames.map((f) => (f.t_ns - startNs) / 1e9);
-    this.cache = new Map(); // frame index -> {bitmap|null, dead}
+    this.cache = pre ? pre.cache : new Map(); // frame index -> {bitmap|null, dead}
+    for (const [i, entry] of this.cache) entry.onDone = () => this.decoded(i);
+    this.durationS = durationS;
     this.wanted = -1;
     this.drawn = -1;
 
@@ -53,9 +105,34 @@ export class VideoView {
       this.gapNow.append(this.gapNowText);
       this.box.insertBefore(this.gapNow, caption);
     }
+    if (onSeek && durationS > 0) this.addScrub(onSeek);
     container.append(this.box);
     this.ctx = this.canvas.getContext('2d');
     this.clear();
+  }
+
+  // A thin bar along the bottom edge: the playhead, and click or drag to
+  // seek (the picture itself is left to editors that draw on it).
+  addScrub(onSeek) {
+    this.scrub = document.createElement('div');
+    this.scrub.className = 'scrub';
+    this.scrub.title = 'click to seek';
+    this.scrubFill = document.createElement('div');
+    this.scrubFill.className = 'scrub-fill';
+    this.scrub.append(this.scrubFill);
+    const seekAt = (ev) => {
+      const r = this.scrub.getBoundingClientRect();
+      onSeek(Math.min(Math.max((ev.clientX - r.left) / r.width, 0), 1) * this.durationS);
+    };
+    this.scrub.addEventListener('pointerdown', (ev) => {
+      ev.stopPropagation();
+      this.scrub.setPointerCapture(ev.pointerId);
+      seekAt(ev);
+    });
+    this.scrub.addEventListener('pointermove', (ev) => {
+      if (this.scrub.hasPointerCapture(ev.pointerId)) seekAt(ev);
+    });
+    this.box.append(this.scrub);
   }
 
   clear() {
@@ -84,6 +161,7 @@ export class VideoView {
   // Shows the frame for POS; if it is still decoding, the previous picture
   // stays up and the frame is drawn when its decode finishes.
   render(pos) {
+    if (this.scrubFill) this.scrubFill.style.width = `${(pos / this.durationS) * 100}%`;
     if (this.gapNow) {
       const g = gapAt(this.spans, pos);
       if (g !== this.gapShown) {
@@ -126,29 +204,15 @@ export class VideoView {
   }
 
   decode(i) {
-    const entry = { bitmap: null, dead: false };
-    this.cache.set(i, entry);
-    const blob = new Blob([this.frames[i].jpeg], { type: 'image/jpeg' });
-    createImageBitmap(blob).then(
-      (bmp) => {
-        if (entry.dead) {
-          bmp.close();
-          return;
-        }
-        entry.bitmap = bmp;
-        if (i === this.wanted) this.draw(i);
-      },
-      () => {
-        // A corrupt JPEG: the previous picture stays up; the entry stays
-        // cached so the decode is not retried on every animation frame.
-        entry.dead = true;
-      },
-    );
+    this.cache.set(i, decodeEntry(this.frames[i], () => this.decoded(i)));
+  }
+
+  decoded(i) {
+    if (i === this.wanted) this.draw(i);
   }
 
   release(i, entry) {
-    entry.dead = true;
-    if (entry.bitmap) entry.bitmap.close();
+    releaseEntry(entry);
     this.cache.delete(i);
   }
 

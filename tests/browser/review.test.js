@@ -66,6 +66,20 @@ h.runTest('browser-review', { timeBoxSeconds: 30 }, async (stack) => {
     await page.screenshot({ path: shot });
     h.log(`screenshot: ${shot}`);
 
+    // "?" lists every key of the page and of its editors; Esc closes it.
+    await page.keyboard.press('?');
+    await page.waitForSelector('#help:not([hidden])', { timeout: 2000 });
+    const helpText = await page.textContent('#help');
+    for (const what of ['submit the label', 'play / pause', 'one video frame forward', 'faster',
+      'ask for more time', 'flag', 'skip', 'accept every model suggestion']) {
+      h.assert(helpText.includes(what), `the key list names "${what}"`);
+    }
+    const helpShot = path.join(process.env.RINGSIDE_ARTIFACTS || os.tmpdir(), 'ringside-browser-help.png');
+    await page.screenshot({ path: helpShot });
+    h.log(`screenshot: ${helpShot}`);
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#help', { state: 'hidden', timeout: 2000 });
+
     await page.keyboard.press('2');
     await page.keyboard.press('Enter');
     const acked = await waitState(page, `the ack for ${windowId}`,
