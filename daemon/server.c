@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "daemon/http_path.h"
+#include "daemon/loop_epoll.h"
 #include "feedback/auth.h"
 
 #define HTTP_BODY_MAX (1 << 20)
@@ -135,6 +136,11 @@ static int callback_http_api(struct lws *wsi, enum lws_callback_reasons reason, 
 	guint8 buf[LWS_PRE + 2048], *start = &buf[LWS_PRE], *p = start, *end = &buf[sizeof(buf) - 1];
 
 	switch (reason) {
+	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+		/* IN is the socket just accepted: its number may be one the
+		 * epoll set still holds for a socket closed this turn. */
+		loop_epoll_fd_new((int)(intptr_t)in);
+		return 0;
 	case LWS_CALLBACK_ESTABLISHED:
 		/* A websocket without the ringside.v1 subprotocol lands on the
 		 * first protocol, this one: refuse it. */

@@ -49,8 +49,9 @@ h.runTest('hostile', { everySeconds: 2, sendQueueBytes: '256K', maxMessagesPerSe
   // Unknown fields in a submitted label never reach Redis.
   const label = h.T.Label.encode(h.T.Label.fromObject({ labelId: h.labelId(),
     windowId: t.window.id, classes: ['none'] })).finish();
-  const smuggled = Buffer.concat([Buffer.from(label), Buffer.from([0xa2, 0x01, 8]),
-    Buffer.from('smuggled')]); // field 20, length-delimited
+  // Field 99 (no field of Label), length-delimited: tag (99 << 3) | 2 = 794.
+  const smuggled = Buffer.concat([Buffer.from(label), Buffer.from([0x9a, 0x06, 8]),
+    Buffer.from('smuggled')]);
   // ClientMessage.submit (field 2) { Submit.label (field 1) { ... } }
   const submit = Buffer.concat([Buffer.from([0x12, smuggled.length + 2, 0x0a, smuggled.length]),
     smuggled]);
