@@ -170,7 +170,9 @@ gint label_frame_near(const struct rs_window_source *ws, gint64 t_ns, gint64 tol
 {
 	guint lo = 0, hi = ws->samples ? ws->samples->len : 0, n = hi;
 	gint best = -1;
-	gint64 best_d = tol_ns;
+	/* Distances in unsigned: a hostile t_ns (INT64_MIN) must not wrap
+	 * into "near" a frame. */
+	guint64 best_d = tol_ns > 0 ? (guint64)tol_ns : 0;
 
 	while (lo < hi) {
 		guint mid = lo + (hi - lo) / 2;
@@ -184,7 +186,8 @@ gint label_frame_near(const struct rs_window_source *ws, gint64 t_ns, gint64 tol
 	/* lo is the first frame at or after t_ns: it or the one before */
 	for (guint i = lo > 0 ? lo - 1 : 0; i < n && i <= lo; i++) {
 		const rs_sample *s = g_ptr_array_index(ws->samples, i);
-		gint64 d = s->t_ns > t_ns ? s->t_ns - t_ns : t_ns - s->t_ns;
+		guint64 d = s->t_ns > t_ns ? (guint64)s->t_ns - (guint64)t_ns
+		                           : (guint64)t_ns - (guint64)s->t_ns;
 
 		if (d <= best_d) {
 			best = (gint)i;

@@ -140,7 +140,8 @@ h.runTest(TEST, {
       'transcript');
     h.assertEq(label.events.map((x) => x.class), ['bang'], 'events');
     const kept = BigInt(label.events[0].startNs) - BigInt(Math.round(twoEvents[1].start_ns));
-    h.assert(kept > -1000n && kept < 1000n,
+    // doubles, and a time at the window's start kept 1 µs inside it
+    h.assert(kept > -2000n && kept < 2000n,
       `the event kept is the second one marked: ${label.events[0].startNs} vs ${JSON.stringify(twoEvents)}`);
     h.assertEq(label.entities.length, 1, 'one entity');
     const [ent] = label.entities;

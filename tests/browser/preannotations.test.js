@@ -3,7 +3,8 @@
 // on screen the page says "model shapes v3: 1 suggestion (a to accept
 // all)" and the suggested class is outlined; "a" accepts it, the line
 // says so, and Enter stores a label whose preannotations record that the
-// one suggestion was shown and accepted.
+// one suggestion was shown and accepted. A second model suggesting the
+// same class is a second item offered, as the daemon counts them.
 'use strict';
 const path = require('path');
 const protobuf = require('protobufjs');
@@ -37,8 +38,11 @@ h.runTest('browser-preannotations', { timeBoxSeconds: 60, queueMax: 16 }, async 
       model: 'shapes', modelVersion: '3',
       label: { classes: ['circle'], classConfidences: [0.875] },
     };
-    await stack.client.xadd('ringside:preannotations', '*', 'pb',
-      Buffer.from(PreAnnotation.encode(PreAnnotation.fromObject(entry)).finish()));
+    const second = { ...entry, model: 'rings', modelVersion: '1', label: { classes: ['circle'] } };
+    for (const e of [entry, second]) {
+      await stack.client.xadd('ringside:preannotations', '*', 'pb',
+        Buffer.from(PreAnnotation.encode(PreAnnotation.fromObject(e)).finish()));
+    }
 
     // Windows before it get an answer of their own, and have no line.
     const until = Date.now() + 30000;
@@ -51,13 +55,13 @@ h.runTest('browser-preannotations', { timeBoxSeconds: 60, queueMax: 16 }, async 
       await submitAndAck(page, s.taskWindowId);
     }
     s = await waitState(page, 'the pre-annotation line', (x) => x.preLine.startsWith('model'), 3000);
-    h.assertEq(s.preLine, 'model shapes v3: 1 suggestion (a to accept all)', 'the line');
+    h.assertEq(s.preLine, 'model shapes v3, rings v1: 2 suggestions (a to accept all)', 'the line');
     h.assert(await page.isVisible('#pre-line'), 'the line is on screen');
     h.assertEq((await classButtons(page)).map((b) => b.pre), [false, false, true], 'circle outlined');
     await shot(page, 'browser-preannotations', 'offered');
 
     await page.keyboard.press('a');
-    s = await waitState(page, 'the suggestion accepted', (x) => x.preLine.includes('1 accepted'), 3000);
+    s = await waitState(page, 'the suggestion accepted', (x) => x.preLine.includes('2 accepted'), 3000);
     h.assertEq((await classButtons(page)).map((b) => b.pressed), ['false', 'false', 'true'],
       'circle chosen by a');
     await shot(page, 'browser-preannotations', 'accepted');
@@ -65,7 +69,7 @@ h.runTest('browser-preannotations', { timeBoxSeconds: 60, queueMax: 16 }, async 
     const stored = await storedLabel(stack, target);
     h.assertEq(stored.label.classes, ['circle'], 'classes in Redis');
     h.assertEq(stored.label.preannotations,
-      { shown: true, offered: 1, accepted: 1, changed: 0, deleted: 0 }, 'pre-annotation use in Redis');
+      { shown: true, offered: 2, accepted: 2, changed: 0, deleted: 0 }, 'pre-annotation use in Redis');
     assertNoErrors(page);
   } finally {
     await browser.close();

@@ -6,7 +6,7 @@
  * every 100 ms, 64x48), an audio and a sensor source (channels ax ay az).
  * Checks: a refusal says why in a NUL-terminated UTF-8 reason; an accepted
  * label has a good id, this window's id, only kinds of the template, known
- * classes, times inside the window, boxes inside the frame on frame times;
+ * classes, times inside the window, boxes inside the frame near frame times;
  * a completed label packs and unpacks, with one box per frame between
  * keyframes. */
 #include <math.h>
@@ -120,6 +120,20 @@ static gboolean is_frame_time(gint64 t)
 	return t >= WIN_START && t < WIN_END && (t - WIN_START) % FRAME_NS == 0;
 }
 
+/* A keyframe as accepted: within LABEL_FRAME_TOLERANCE_NS of a frame (a
+ * page's double); label_complete moves it onto the frame. */
+static gboolean near_frame_time(gint64 t)
+{
+	gint64 off, d;
+
+	if (t < WIN_START - LABEL_FRAME_TOLERANCE_NS ||
+	    t > WIN_END - FRAME_NS + LABEL_FRAME_TOLERANCE_NS)
+		return FALSE;
+	off = t - WIN_START + FRAME_NS / 2;
+	d = off - off / FRAME_NS * FRAME_NS - FRAME_NS / 2;
+	return d >= -LABEL_FRAME_TOLERANCE_NS && d <= LABEL_FRAME_TOLERANCE_NS;
+}
+
 /* What an accepted label (reviewer's or model's) must satisfy, whatever
  * label_validate looked at. */
 static void check_parts(const Ringside__V1__Label *l, const rs_window *w)
@@ -151,7 +165,7 @@ static void check_parts(const Ringside__V1__Label *l, const rs_window *w)
 		for (gsize k = 0; k < t->n_keyframes; k++) {
 			const Ringside__V1__Box *b = t->keyframes[k];
 
-			FUZZ_CHECK(is_frame_time(b->t_ns));
+			FUZZ_CHECK(near_frame_time(b->t_ns));
 			FUZZ_CHECK(b->x >= 0 && b->y >= 0 && b->w > 0 && b->h > 0);
 			FUZZ_CHECK(b->x + b->w <= 64 && b->y + b->h <= 48);
 		}
@@ -203,6 +217,8 @@ static void check_complete(const Ringside__V1__Label *l, const rs_window *w)
 
 		FUZZ_CHECK((gint64)t->n_boxes == span / FRAME_NS + 1);
 		FUZZ_CHECK(t->confidence == 0);
+		for (gsize k = 0; k < t->n_keyframes; k++)
+			FUZZ_CHECK(is_frame_time(t->keyframes[k]->t_ns));
 		for (gsize k = 0; k < t->n_boxes; k++)
 			FUZZ_CHECK(t->boxes[k]->x + t->boxes[k]->w <= 64.001f);
 	}

@@ -276,6 +276,17 @@ static void test_track_keyframe_times(void **state)
 	       "1400");
 	k0->t_ns = 1000;
 	ACCEPT(fx, l);
+	/* extreme times are far from every frame, not wrapped near one */
+	k0->t_ns = G_MININT64;
+	REFUSE(fx, l,
+	       "tracks[0].keyframes[0].t_ns: -9223372036854775808 is not within 1000 ns of a "
+	       "frame of source cam in this window");
+	k0->t_ns = 1000;
+	k1->t_ns = G_MAXINT64;
+	REFUSE(fx, l,
+	       "tracks[0].keyframes[1].t_ns: 9223372036854775807 is not within 1000 ns of a "
+	       "frame of source cam in this window");
+	k1->t_ns = 1200;
 
 	/* a source without frames in the window has no keyframe time */
 	g_ptr_array_set_size(fx->w->sources[0].samples, 0);

@@ -16,7 +16,9 @@ export class ClassesEditor {
     this.classes = [];
     this.multi = false;
     this.selected = new Set();
-    this.suggested = new Map(); // class index -> {confidence, model}
+    // class index -> {confidence, model, count}: COUNT pre-annotations
+    // suggest it, and the daemon counts each of them as offered.
+    this.suggested = new Map();
     this.preState = 'none'; // none | pending | accepted | changed | deleted
     this.locked = false;
     this.buttons = [];
@@ -32,7 +34,10 @@ export class ClassesEditor {
       const conf = p.label.class_confidences || [];
       (p.label.classes || []).forEach((name, i) => {
         const idx = this.classes.indexOf(name);
-        if (idx >= 0) this.suggested.set(idx, { confidence: conf[i], model: `${p.model} ${p.model_version}` });
+        if (idx < 0) return;
+        const s = this.suggested.get(idx);
+        if (s) s.count += 1;
+        else this.suggested.set(idx, { confidence: conf[i], model: `${p.model} ${p.model_version}`, count: 1 });
       });
     }
     this.preState = this.suggested.size ? 'pending' : 'none';
@@ -129,15 +134,18 @@ export class ClassesEditor {
     this.ctx.changed();
   }
 
-  // The model's classes count as one item per class.
+  // The models' classes count as one item per class of each
+  // pre-annotation, as the daemon counts them: two models suggesting the
+  // same class offer two items.
   preStats() {
-    const offered = this.suggested.size;
+    let offered = 0;
+    for (const x of this.suggested.values()) offered += x.count;
     const s = { offered, accepted: 0, changed: 0, deleted: 0 };
     if (this.preState === 'accepted') s.accepted = offered;
     if (this.preState === 'changed') {
-      for (const i of this.suggested.keys()) {
-        if (this.selected.has(i)) s.accepted += 1;
-        else s.deleted += 1;
+      for (const [i, x] of this.suggested) {
+        if (this.selected.has(i)) s.accepted += x.count;
+        else s.deleted += x.count;
       }
     }
     return s;

@@ -29,6 +29,26 @@ export function toNs(player, s) {
   return Math.min(Math.max(ns, player.startNs), player.endNs);
 }
 
+// The page holds UNIX ns as doubles, exact to 256 ns today: a window's
+// start or end (and a model's time at its edge) can read back a little
+// outside the window, which the daemon refuses. Times sent are kept this
+// far inside [start_ns, end_ns).
+export const EDGE_NS = 1000;
+
+// NS moved at least EDGE_NS inside window WIN.
+export function insideNs(win, ns) {
+  return Math.min(Math.max(ns, win.start_ns + EDGE_NS), win.end_ns - EDGE_NS);
+}
+
+// A schema item X with start_ns and end_ns, both moved inside WIN unless
+// both are 0 (the whole window). Returns X.
+export function spanInside(win, x) {
+  if (!win || (!x.start_ns && !x.end_ns)) return x;
+  x.start_ns = insideNs(win, x.start_ns);
+  x.end_ns = insideNs(win, x.end_ns);
+  return x;
+}
+
 export function toS(player, ns) {
   return Math.min(Math.max((ns - player.startNs) / 1e9, 0), player.durationS);
 }
@@ -357,7 +377,8 @@ export class ItemEditor {
   }
 
   fill(label) {
-    label[this.field] = this.items.filter((it) => !this.pending(it)).map((it) => this.toLabel(it.v));
+    label[this.field] = this.items.filter((it) => !this.pending(it))
+      .map((it) => spanInside(this.win, this.toLabel(it.v)));
   }
 
   check() {

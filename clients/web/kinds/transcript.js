@@ -12,7 +12,7 @@
 
 import { editorStyle } from '../editors.js';
 import { Picker, scrollWithin } from './picker.js';
-import { SpanLayer, hintLine } from './spans.js';
+import { SpanLayer, hintLine, insideNs } from './spans.js';
 import { drawBars, follow, makeRow, renderHead, renderRow, secs } from './transcript_view.js';
 
 editorStyle('transcript');
@@ -407,8 +407,8 @@ export class TranscriptEditor {
     if (!segs.length && !this.speakers.length) return;
     label.speakers = this.speakers.map((s) => ({ speaker_id: s.id, name: s.name || '' }));
     label.transcript = segs.map((s) => ({
-      start_ns: s.ns ? s.ns[0] : Math.min(this.ns(s.startS), this.win.end_ns - 1),
-      end_ns: s.ns ? s.ns[1] : this.ns(s.endS),
+      start_ns: insideNs(this.win, s.ns ? s.ns[0] : this.ns(s.startS)),
+      end_ns: insideNs(this.win, s.ns ? s.ns[1] : this.ns(s.endS)),
       source: s.source,
       text: s.text,
       speaker_id: s.speaker,
