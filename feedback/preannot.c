@@ -61,6 +61,7 @@ static const char *const result_names[PREANNOT_N_RESULTS] = {
         [PREANNOT_STALE] = "stale",
         [PREANNOT_FULL] = "full",
         [PREANNOT_INVALID] = "invalid",
+        [PREANNOT_WINDOW_FULL] = "window_full",
 };
 
 const char *preannot_result_name(enum preannot_result r)
@@ -273,6 +274,16 @@ enum preannot_result preannot_offer(preannot *pa, const char *entry_id, const gu
 	return PREANNOT_BUFFERED;
 }
 
+/* Packed bytes of the pre-annotations W carries. O(them). */
+static gsize attached_bytes(const rs_window *w)
+{
+	gsize n = 0;
+
+	for (guint i = 0; w->preannotations && i < w->preannotations->len; i++)
+		n += g_bytes_get_size(g_ptr_array_index(w->preannotations, i));
+	return n;
+}
+
 /* Checks P against W and appends it when good; drops it when not. Takes
  * P. Returns whether it was attached. O(its size). */
 static gboolean attach_one(preannot *pa, struct pa_group *g, struct pending *p, rs_window *w)
@@ -302,6 +313,16 @@ static gboolean attach_one(preannot *pa, struct pa_group *g, struct pending *p, 
 	if (msg->label)
 		label_snap_keyframes(msg->label, w, TRUE);
 	len = ringside__v1__pre_annotation__get_packed_size(msg);
+	/* A window carries at most max_bytes of them, so that a busy model
+	 * cannot make windows too large to send. */
+	if (attached_bytes(w) + len > pa->max_bytes) {
+		ringside__v1__pre_annotation__free_unpacked(msg, NULL);
+		detail = g_strdup_printf("window %s already carries %zu bytes of pre-annotations "
+		                         "(at most %zu, max_message_bytes)",
+		                         w->id, attached_bytes(w), pa->max_bytes);
+		drop(pa, g, p, PREANNOT_WINDOW_FULL, detail);
+		return FALSE;
+	}
 	{
 		guint8 *buf = g_malloc(len ? len : 1);
 

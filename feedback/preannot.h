@@ -36,6 +36,7 @@ enum preannot_result {
 	PREANNOT_STALE,     /* its windows start before the group's rings: never cut */
 	PREANNOT_FULL,      /* preannotations_max were waiting (0: the group takes none) */
 	PREANNOT_INVALID,   /* label_validate_pre refused it for its window */
+	PREANNOT_WINDOW_FULL, /* its window already carries max_bytes of pre-annotations */
 	PREANNOT_N_RESULTS
 };
 

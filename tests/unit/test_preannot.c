@@ -328,6 +328,32 @@ static void test_full(void **state)
 	fx_free(fx);
 }
 
+/* A window carries at most max_bytes (MAX_BYTES) of pre-annotations; the
+ * rest are dropped as window_full. */
+static void test_window_full(void **state)
+{
+	struct fixture *fx = fx_new(10 * S, 4 * S, 64);
+	gsize total = 0;
+	guint attached;
+	rs_window *w;
+
+	for (guint i = 0; i < 40; i++) {
+		char id[16];
+
+		g_snprintf(id, sizeof id, "%u-0", i);
+		assert_int_equal(offer(fx, id, "robot1", 1010 * S, 1011 * S, "a-model", T0),
+		                 PREANNOT_BUFFERED);
+	}
+	w = window_at(fx, 1010 * S);
+	attached = preannot_attach(fx->pa, w);
+	for (guint i = 0; i < w->preannotations->len; i++)
+		total += g_bytes_get_size(g_ptr_array_index(w->preannotations, i));
+	assert_true(attached > 0 && attached < 40);
+	assert_true(total <= MAX_BYTES);
+	assert_int_equal(metric(fx, DROPPED("window_full")), 40 - attached);
+	fx_free(fx);
+}
+
 /* A pre-annotation whose window start falls out of the rings (30 s) while
  * no window is cut is dropped by the tick as stale. */
 static void test_stale(void **state)
@@ -384,6 +410,7 @@ int main(void)
 	        cmocka_unit_test(test_attach),  cmocka_unit_test(test_late),
 	        cmocka_unit_test(test_overlap), cmocka_unit_test(test_full),
 	        cmocka_unit_test(test_stale),   cmocka_unit_test(test_wire),
+	        cmocka_unit_test(test_window_full),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
