@@ -299,6 +299,7 @@ static void parse_group(struct cfg_parse *p, struct rs_config *cfg, struct rs_gr
 	                                    "ambiguous_to",
 	                                    "max_ambiguous",
 	                                    "preannotations_max",
+	                                    "preannotation_wait_ms",
 	                                    NULL};
 	g_auto(GStrv) names = NULL;
 	const gint64 day = 86400 * 1000000000LL;

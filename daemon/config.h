@@ -111,6 +111,7 @@ struct rs_group_conf {
 	enum rs_ambiguous_to ambiguous_to; /* never AUTO after config_load */
 	guint max_ambiguous;     /* ambiguous flags before the window is expired */
 	guint preannotations_max; /* pre-annotations waiting for a window, at most */
+	gint64 preannotation_wait_ns; /* a window is cut no sooner than this after its end */
 };
 
 /* What a reviewer may do (docs/security.md); values match token.h's roles. */

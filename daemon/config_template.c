@@ -120,6 +120,11 @@ void config_parse_template(struct cfg_parse *p, struct rs_group_conf *g)
 	g->max_extensions = (guint)get_uint(p, "max_extensions", 1, 0, 100);
 	g->max_ambiguous = (guint)get_uint(p, "max_ambiguous", 2, 1, 100);
 	g->preannotations_max = (guint)get_uint(p, "preannotations_max", 64, 0, 100000);
+	g->preannotation_wait_ns =
+		get_duration(p, "preannotation_wait_ms", 0, 1e6, 0, 600 * 1000000000LL);
+	if (!p->err && g->preannotation_wait_ns > g->lateness_ns)
+		fail(p, "preannotation_wait_ms", "must be at most lateness_ms (%.0f)",
+		     g->lateness_ns / 1e6);
 	ambiguous_to = get_string(p, "ambiguous_to", "auto", FALSE);
 	if (!p->err && !strcmp(ambiguous_to, "expert"))
 		g->ambiguous_to = RS_AMBIGUOUS_TO_EXPERT;

@@ -204,6 +204,9 @@ static gboolean cutter_window_due(cutter *c, gint64 start, gint64 end, gint64 no
 {
 	gboolean all_in = TRUE;
 
+	/* models get this long after the end to send pre-annotations */
+	if (c->group->preannotation_wait_ns && now - end < c->group->preannotation_wait_ns)
+		return FALSE;
 	for (guint i = 0; i < c->group->n_sources; i++) {
 		c->hw_ns[i] = ring_high_water(c->rings[i]);
 		if (c->hw_ns[i] < end)

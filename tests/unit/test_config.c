@@ -164,6 +164,16 @@ static const struct {
 	 "t.conf: [group g] window_seconds: must be between 0.1 and 3600 (got -1)"},
 	{BASE_SOURCES "[group g]\nsources=cam,mic,imu\nclasses=a\nevery_seconds=soon\n",
 	 "t.conf: [group g] every_seconds: not a number (got \"soon\")"},
+	{BASE_SOURCES "[group g]\nsources=cam,mic,imu\nclasses=a\nkinds=classes,boxes\n",
+	 "t.conf: [group g] kinds: \"boxes\" is not a label kind (classes, events, captions, "
+	 "transcript, tracks, entities, sensor_segments, instructions)"},
+	{BASE_SOURCES "[group g]\nsources=imu\nclasses=a\nkinds=tracks\n",
+	 "t.conf: [group g] kinds: tracks needs a video source in this group"},
+	{BASE_SOURCES "[group g]\nsources=cam,mic,imu\nclasses=a\nambiguous_to=boss\n",
+	 "t.conf: [group g] ambiguous_to: must be expert, anyone or auto (got \"boss\")"},
+	{BASE_SOURCES "[group g]\nsources=cam,mic,imu\nclasses=a\nlateness_ms=500\n"
+	 "preannotation_wait_ms=800\n",
+	 "t.conf: [group g] preannotation_wait_ms: must be at most lateness_ms (500)"},
 	{BASE_SOURCES "[group g]\nsources=cam,mic,imu\nclasses=a\nmulti_label=maybe\n",
 	 "t.conf: [group g] multi_label: must be true or false (got \"maybe\")"},
 	{BASE_SOURCES "[group g]\nsources=cam,mic,imu\nclasses=a\nwindow_seconds=40\n",

@@ -163,6 +163,25 @@ static void test_cut_on_high_water(void **state)
 	cutter_free(c);
 }
 
+/* With preannotation_wait_ns a window whose data is all in still waits
+ * that long after its end, and never past the lateness bound. */
+static void test_preannotation_wait(void **state)
+{
+	struct fixture *fx = *state;
+	cutter *c;
+
+	fx->group.preannotation_wait_ns = 150;
+	c = cutter_new(&fx->group, fx->rings, 0, on_window, fx);
+	for (int i = 0; i < N_SOURCES; i++)
+		feed(fx, i, 1400);
+	assert_int_equal(cutter_poll(c, 1000), 0);
+	assert_int_equal(cutter_poll(c, 1549), 0);
+	assert_int_equal(cutter_poll(c, 1550), 1);
+	assert_true(cut_at(fx, 0)->complete);
+	cutter_free(c);
+	fx->group.preannotation_wait_ns = 0;
+}
+
 static void test_not_cut_while_lagging(void **state)
 {
 	static const gint64 nows[] = {1000, 1399, 1400, 1500, 1599};
@@ -652,6 +671,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_cut_on_high_water, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_preannotation_wait, fx_setup, fx_teardown),
 	        cmocka_unit_test_setup_teardown(test_not_cut_while_lagging, fx_setup, fx_teardown),
 	        cmocka_unit_test_setup_teardown(test_cut_after_lateness, fx_setup, fx_teardown),
 	        cmocka_unit_test(test_periods),
