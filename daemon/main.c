@@ -250,6 +250,7 @@ static gboolean daemon_start(struct daemon *d, GError **err)
 			.max_ns = s->ring_ns,
 			.max_bytes = s->ring_bytes,
 			.max_samples = ring_max_samples(s),
+			.sample_overhead = RS_SAMPLE_OVERHEAD,
 		};
 
 		d->rings[i] = ring_new(s->name, &lim);

@@ -11,7 +11,7 @@ static const struct {
 } helps[] = {
 	{"ringside_build_info", "Version of the running daemon."},
 	{"ringside_ring_samples", "Samples held in the source's ring."},
-	{"ringside_ring_bytes", "Payload bytes held in the source's ring."},
+	{"ringside_ring_bytes", "Bytes held in the source's ring: payload plus 128 a sample."},
 	{"ringside_ring_bytes_limit", "Configured byte cap of the source's ring (ring_bytes)."},
 	{"ringside_ring_pushed_total", "Samples accepted into the ring."},
 	{"ringside_ring_aged_out_total", "Samples that left the ring by age (normal)."},

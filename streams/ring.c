@@ -70,9 +70,10 @@ void rs_sample_unref(rs_sample *s)
 	g_free(s);
 }
 
-static gsize sample_size(const rs_sample *s)
+/* What S counts against R's byte cap. */
+static gsize sample_size(const ring *r, const rs_sample *s)
 {
-	return s->data ? g_bytes_get_size(s->data) : 0;
+	return (s->data ? g_bytes_get_size(s->data) : 0) + r->lim.sample_overhead;
 }
 
 /* A - B, clamped to the gint64 range (limits may be G_MAXINT64). */
@@ -132,7 +133,7 @@ static void ring_evict_oldest(ring *r, struct ring_graveyard *g)
 	*slot = NULL;
 	r->head = (r->head + 1) % r->cap;
 	r->n--;
-	r->bytes -= sample_size(s);
+	r->bytes -= sample_size(r, s);
 	if (g->n < RING_DEFER_MAX)
 		g->dead[g->n++] = s;
 	else
@@ -153,7 +154,7 @@ static gboolean ring_is_late(ring *r, const rs_sample *s)
 	newest = (*ring_at(r, r->n - 1))->t_ns;
 	if (s->t_ns < sat_sub(newest, MIN(r->lim.max_ns, RING_REORDER_NS)))
 		return TRUE;
-	full = r->n == r->cap || r->bytes + sample_size(s) > r->lim.max_bytes;
+	full = r->n == r->cap || r->bytes + sample_size(r, s) > r->lim.max_bytes;
 	return full && s->t_ns < oldest;
 }
 
@@ -198,7 +199,7 @@ void ring_push(ring *r, rs_sample *s)
 		*ring_at(r, i) = *ring_at(r, i - 1);
 	*ring_at(r, i) = s;
 	r->n++;
-	r->bytes += sample_size(s);
+	r->bytes += sample_size(r, s);
 	r->pushed++;
 	r->high_water_ns = MAX(r->high_water_ns, s->t_ns + s->dur_ns);
 	r->max_dur_ns = MAX(r->max_dur_ns, s->dur_ns);

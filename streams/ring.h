@@ -24,9 +24,16 @@ typedef struct ring ring;
 
 struct ring_limits {
 	gint64 max_ns;      /* keep samples newer than newest - max_ns */
-	gsize max_bytes;    /* hard cap on payload bytes held */
+	gsize max_bytes;    /* hard cap on bytes held: payload + sample_overhead each */
 	guint max_samples;  /* hard cap on samples held */
+	gsize sample_overhead; /* counted per sample on top of its payload */
 };
+
+/* What one sample costs besides its payload: the rs_sample, its GBytes and
+ * three allocations' headers, rounded up. A sensor reading's payload is a
+ * few dozen bytes, so without this a sensor ring would hold several times
+ * its byte cap. */
+#define RS_SAMPLE_OVERHEAD 128
 
 struct ring_stats {
 	guint64 pushed;
@@ -35,7 +42,7 @@ struct ring_stats {
 	guint64 late_dropped;  /* older than everything held, or more than 1 s
 				* behind the newest: refused */
 	guint64 future_dropped; /* more than 10 s ahead of the wall clock: refused */
-	gsize bytes;
+	gsize bytes;   /* payload + sample_overhead per sample */
 	guint samples;
 	gint64 oldest_ns, newest_ns; /* 0 when empty */
 	gint64 high_water_ns; /* largest t_ns + dur_ns ever pushed */

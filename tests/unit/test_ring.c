@@ -51,7 +51,7 @@ static guint8 payload_tag(const rs_sample *s)
 
 static ring *mk_ring(gint64 max_ns, gsize max_bytes, guint max_samples)
 {
-	struct ring_limits lim = {max_ns, max_bytes, max_samples};
+	struct ring_limits lim = {max_ns, max_bytes, max_samples, 0};
 	ring *r = ring_new("test", &lim);
 
 	assert_non_null(r);
@@ -264,13 +264,15 @@ static void test_eviction(void **state)
 		gsize bytes;
 	} cases[] = {
 	        /* span newest - oldest may equal max_ns, never exceed it */
-	        {"age", {100, 1 << 20, 64}, 31, 10, 16, 11, 20, 0, 200, 300, 176},
-	        {"bytes", {G_MAXINT64, 100, 64}, 10, 10, 30, 3, 0, 7, 70, 90, 90},
-	        {"count", {G_MAXINT64, 1 << 20, 4}, 10, 10, 16, 4, 0, 6, 60, 90, 64},
+	        {"age", {100, 1 << 20, 64, 0}, 31, 10, 16, 11, 20, 0, 200, 300, 176},
+	        {"bytes", {G_MAXINT64, 100, 64, 0}, 10, 10, 30, 3, 0, 7, 70, 90, 90},
+	        {"count", {G_MAXINT64, 1 << 20, 4, 0}, 10, 10, 16, 4, 0, 6, 60, 90, 64},
 	        /* a full array whose oldest ages out anyway counts age */
-	        {"age and count", {25, 1 << 20, 3}, 10, 10, 16, 3, 7, 0, 70, 90, 48},
-	        {"count before age", {35, 1 << 20, 3}, 10, 10, 16, 3, 0, 7, 70, 90, 48},
-	        {"exact bytes", {G_MAXINT64, 90, 64}, 10, 10, 30, 3, 0, 7, 70, 90, 90},
+	        {"age and count", {25, 1 << 20, 3, 0}, 10, 10, 16, 3, 7, 0, 70, 90, 48},
+	        {"count before age", {35, 1 << 20, 3, 0}, 10, 10, 16, 3, 0, 7, 70, 90, 48},
+	        {"exact bytes", {G_MAXINT64, 90, 64, 0}, 10, 10, 30, 3, 0, 7, 70, 90, 90},
+	        /* each sample costs its 10 bytes plus 20 of overhead */
+	        {"overhead", {G_MAXINT64, 100, 64, 20}, 10, 10, 10, 3, 0, 7, 70, 90, 90},
 	};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {

@@ -26,7 +26,7 @@ static gint64 now_ns(void)
 
 static ring *mk_ring(void)
 {
-	struct ring_limits lim = {60 * SEC, 64 << 20, 100000};
+	struct ring_limits lim = {60 * SEC, 64 << 20, 100000, RS_SAMPLE_OVERHEAD};
 
 	return ring_new("test", &lim);
 }

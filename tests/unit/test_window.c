@@ -47,7 +47,7 @@ static void on_window(rs_window *w, void *user)
 static int fx_setup(void **state)
 {
 	struct fixture *fx = g_new0(struct fixture, 1);
-	struct ring_limits lim = {1000000, 1 << 20, 4096};
+	struct ring_limits lim = {1000000, 1 << 20, 4096, 0};
 
 	for (int i = 0; i < N_SOURCES; i++) {
 		fx->src[i].name = (char *)src_shape[i].name;
