@@ -82,6 +82,9 @@ void label_complete(Ringside__V1__Label *out, const rs_window *window, GPtrArray
  * frame period off. Either is moved to the exact frame time: by
  * label_complete for a reviewer, by label_snap_keyframes for a model. */
 #define LABEL_FRAME_TOLERANCE_NS 1000
+/* Index of the first frame (sample) of WS at or after T_NS; the number of
+ * frames when there is none. O(log frames). */
+guint label_frame_first_at(const struct rs_window_source *ws, gint64 t_ns);
 /* Index of the frame of WS nearest T_NS when within TOL_NS of it, or -1.
  * O(log frames). */
 gint label_frame_near(const struct rs_window_source *ws, gint64 t_ns, gint64 tol_ns);

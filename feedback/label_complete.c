@@ -72,23 +72,6 @@ static void interpolate(Ringside__V1__Box *out, const Ringside__V1__Box *a,
 	out->keyframe = FALSE;
 }
 
-/* Index of the first sample of WS at or after T_NS. O(log samples). */
-static guint first_at(const struct rs_window_source *ws, gint64 t_ns)
-{
-	guint lo = 0, hi = ws->samples->len;
-
-	while (lo < hi) {
-		guint mid = lo + (hi - lo) / 2;
-		const rs_sample *s = g_ptr_array_index(ws->samples, mid);
-
-		if (s->t_ns < t_ns)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 /* T's boxes: one per frame of its source from its first keyframe to its
  * last, keyframes (already copied, keyframe=true) as they are, frames in
  * between interpolated. O(keyframes + frames in the span). */
@@ -103,8 +86,8 @@ static void fill_boxes(Ringside__V1__Track *t, const rs_window *w, GPtrArray *ga
 	t->boxes = NULL;
 	if (!ws || !ws->samples || nk == 0)
 		return;
-	first = first_at(ws, kf[0]->t_ns);
-	last = first_at(ws, kf[nk - 1]->t_ns + 1);
+	first = label_frame_first_at(ws, kf[0]->t_ns);
+	last = label_frame_first_at(ws, kf[nk - 1]->t_ns + 1);
 	if (last <= first)
 		return;
 	block = g_new(Ringside__V1__Box, last - first);

@@ -166,13 +166,9 @@ gboolean lv_transcript(struct lv *v)
 	return TRUE;
 }
 
-gint label_frame_near(const struct rs_window_source *ws, gint64 t_ns, gint64 tol_ns)
+guint label_frame_first_at(const struct rs_window_source *ws, gint64 t_ns)
 {
-	guint lo = 0, hi = ws->samples ? ws->samples->len : 0, n = hi;
-	gint best = -1;
-	/* Distances in unsigned: a hostile t_ns (INT64_MIN) must not wrap
-	 * into "near" a frame. */
-	guint64 best_d = tol_ns > 0 ? (guint64)tol_ns : 0;
+	guint lo = 0, hi = ws->samples ? ws->samples->len : 0;
 
 	while (lo < hi) {
 		guint mid = lo + (hi - lo) / 2;
@@ -183,6 +179,18 @@ gint label_frame_near(const struct rs_window_source *ws, gint64 t_ns, gint64 tol
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+gint label_frame_near(const struct rs_window_source *ws, gint64 t_ns, gint64 tol_ns)
+{
+	guint n = ws->samples ? ws->samples->len : 0;
+	guint lo = label_frame_first_at(ws, t_ns);
+	gint best = -1;
+	/* Distances in unsigned: a hostile t_ns (INT64_MIN) must not wrap
+	 * into "near" a frame. */
+	guint64 best_d = tol_ns > 0 ? (guint64)tol_ns : 0;
+
 	/* lo is the first frame at or after t_ns: it or the one before */
 	for (guint i = lo > 0 ? lo - 1 : 0; i < n && i <= lo; i++) {
 		const rs_sample *s = g_ptr_array_index(ws->samples, i);

@@ -9,22 +9,10 @@
 const os = require('os');
 const path = require('path');
 const h = require('../lib/harness');
+const { waitState } = require('../lib/browser');
 
 const LATENESS_MS = 200;
 const sleepUntil = (ms) => h.sleep(Math.max(0, ms - Date.now()));
-
-// Polls window.ringside.state() in the page until PRED(state) holds.
-async function waitState(page, what, pred, timeoutMs) {
-  let last = null;
-  try {
-    return await h.waitFor(`the page to show ${what}`, async () => {
-      last = await page.evaluate(() => window.ringside && window.ringside.state());
-      return last && pred(last) ? last : null;
-    }, timeoutMs);
-  } catch (e) {
-    throw new Error(`${e.message}; last page state ${JSON.stringify(last)}`);
-  }
-}
 
 // What the page draws for source NAME's gaps: the blocks' data attributes,
 // tooltips and boxes, on the timeline and in the plots.

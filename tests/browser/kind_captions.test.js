@@ -7,15 +7,13 @@
 // both.
 'use strict';
 const h = require('../lib/harness');
-const { openReviewer, waitTask, waitState, shot, submitAndAck, storedLabel,
-  assertNoErrors } = require('../lib/browser');
+const { onFirstTask, waitState, shot, submitAndAck, storedLabel, editorState, waitEditor,
+  assertMoment, pressAt } = require('../lib/browser');
 
 const TEST = 'kind-captions';
-const TOL_S = 0.15;
 const WINDOW_S = 3;
 
-const caps = (page) => page.evaluate(() => window.ringside.editors.captions.state());
-const sec = (label, ns) => Number(BigInt(ns) - BigInt(label.windowStartNs)) / 1e9;
+const caps = (page) => editorState(page, 'captions');
 const active = (page) => page.evaluate(() => {
   const el = document.activeElement;
   return el ? `${el.tagName.toLowerCase()}.${el.className}` : '';
@@ -23,71 +21,52 @@ const active = (page) => page.evaluate(() => {
 
 h.runTest(TEST, { groupConf: 'kinds = captions\ncaption_min_chars = 10\n',
   windowSeconds: WINDOW_S, everySeconds: 4, timeBoxSeconds: 60 },
-async (stack) => {
-  const browser = await h.launchChromium();
-  try {
-    const page = await openReviewer(stack, browser);
-    const { taskWindowId: windowId } = await waitTask(page);
-    await page.waitForFunction(() => window.ringside.editors && window.ringside.editors.captions,
-      null, { timeout: 5000 });
+(stack) => onFirstTask(stack, async (page, windowId) => {
+  await waitEditor(page, 'captions');
 
-    const before = (await caps(page)).position;
-    await page.keyboard.press('c');
-    const after = (await caps(page)).position;
-    h.assert(/^textarea/.test(await active(page)), `the cursor is in the caption: ${await active(page)}`);
-    await page.keyboard.type('a ball');
-    let st = await caps(page);
-    h.assertEq(st.items.map((c) => c.text), ['a ball'], 'typed into the caption');
-    const count = await page.textContent('section[data-kind="LABEL_KIND_CAPTIONS"] .item-count');
-    h.assert(/^6 \/ 10/.test(count), `live count against the minimum: ${count}`);
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('Enter');
-    const refused = await waitState(page, 'the refusal',
-      (x) => /caption 1 is too short: 6 of at least 10/.test(x.message));
-    h.assertEq([refused.lastAck, refused.pendingAcks], [null, 0], 'nothing sent');
-    await shot(page, TEST, 'too-short');
+  const pressed = await pressAt(page, 'captions', 'c');
+  h.assert(/^textarea/.test(await active(page)), `the cursor is in the caption: ${await active(page)}`);
+  await page.keyboard.type('a ball');
+  let st = await caps(page);
+  h.assertEq(st.items.map((c) => c.text), ['a ball'], 'typed into the caption');
+  const count = await page.textContent('section[data-kind="LABEL_KIND_CAPTIONS"] .item-count');
+  h.assert(/^6 \/ 10/.test(count), `live count against the minimum: ${count}`);
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Enter');
+  const refused = await waitState(page, 'the refusal',
+    (x) => /caption 1 is too short: 6 of at least 10/.test(x.message));
+  h.assertEq([refused.lastAck, refused.pendingAcks], [null, 0], 'nothing sent');
+  await shot(page, TEST, 'too-short');
 
-    // More text: "c" inside the field is a letter, not a new caption.
-    await page.click('section[data-kind="LABEL_KIND_CAPTIONS"] textarea');
-    await page.keyboard.press('End');
-    await page.keyboard.type(' bounces across');
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('Shift+C');
-    st = await caps(page);
-    h.assertEq(st.items.length, 1, 'still one caption');
-    h.assert(st.items[0].start_ns > 0, 'Shift+C: the caption is about its moment');
+  // More text: "c" inside the field is a letter, not a new caption.
+  await page.click('section[data-kind="LABEL_KIND_CAPTIONS"] textarea');
+  await page.keyboard.press('End');
+  await page.keyboard.type(' bounces across');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Shift+C');
+  st = await caps(page);
+  h.assertEq(st.items.length, 1, 'still one caption');
+  h.assert(st.items[0].start_ns > 0, 'Shift+C: the caption is about its moment');
 
-    // A reload: the daemon offers the window again and the draft is back.
-    await page.reload();
-    await waitState(page, 'the window again', (x) => x.taskWindowId === windowId, 20000);
-    await page.waitForFunction(() => window.ringside.editors && window.ringside.editors.captions
-      && window.ringside.editors.captions.state().items.length === 1, null, { timeout: 5000 });
-    h.assertEq((await caps(page)).items, st.items, 'the caption is restored from the draft');
-    h.assertEq(await page.inputValue('section[data-kind="LABEL_KIND_CAPTIONS"] textarea'),
-      'a ball bounces across', 'its text is on screen');
+  // A reload: the daemon offers the window again and the draft is back.
+  await page.reload();
+  await waitState(page, 'the window again', (x) => x.taskWindowId === windowId, 20000);
+  await page.waitForFunction(() => window.ringside.editors && window.ringside.editors.captions
+    && window.ringside.editors.captions.state().items.length === 1, null, { timeout: 5000 });
+  h.assertEq((await caps(page)).items, st.items, 'the caption is restored from the draft');
+  h.assertEq(await page.inputValue('section[data-kind="LABEL_KIND_CAPTIONS"] textarea'),
+    'a ball bounces across', 'its text is on screen');
 
-    await page.keyboard.press('c');
-    await page.keyboard.type('a white ball on a black ground');
-    await page.keyboard.press('Escape');
-    await shot(page, TEST, 'two-captions');
-    await submitAndAck(page, windowId);
+  await page.keyboard.press('c');
+  await page.keyboard.type('a white ball on a black ground');
+  await page.keyboard.press('Escape');
+  await shot(page, TEST, 'two-captions');
+  await submitAndAck(page, windowId);
 
-    const { label } = await storedLabel(stack, windowId);
-    h.assertEq(label.captions.map((c) => c.text), ['a ball bounces across', 'a white ball on a black ground'],
-      'both captions stored');
-    const [a, b] = label.captions;
-    // The moment: the playhead at its c, +-0.5 s, inside the window.
-    const lo = (t) => Math.max(0, t - 0.5);
-    const hi = (t) => Math.min(WINDOW_S, t + 0.5);
-    for (const [what, got, want] of [['start', sec(label, a.startNs), [lo(before), lo(after)]],
-      ['end', sec(label, a.endNs), [hi(before), hi(after)]]]) {
-      h.assert(got >= want[0] - TOL_S && got <= want[1] + TOL_S,
-        `the first caption's ${what} ${got.toFixed(3)} s: c pressed at ` +
-        `${before.toFixed(3)}–${after.toFixed(3)} s`);
-    }
-    h.assertEq([b.startNs, b.endNs], ['0', '0'], 'the second is about the whole window');
-    assertNoErrors(page);
-  } finally {
-    await browser.close();
-  }
-});
+  const { label } = await storedLabel(stack, windowId);
+  h.assertEq(label.captions.map((c) => c.text), ['a ball bounces across', 'a white ball on a black ground'],
+    'both captions stored');
+  const [a, b] = label.captions;
+  assertMoment(label, a, pressed, WINDOW_S, 'the first caption');
+  h.assertEq([b.startNs, b.endNs], ['0', '0'], 'the second is about the whole window');
+}));

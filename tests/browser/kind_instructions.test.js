@@ -7,15 +7,13 @@
 // it.
 'use strict';
 const h = require('../lib/harness');
-const { openReviewer, waitTask, waitState, shot, submitAndAck, storedLabel,
-  assertNoErrors } = require('../lib/browser');
+const { onFirstTask, waitState, shot, submitAndAck, storedLabel, editorState, waitEditor,
+  assertMoment, pressAt } = require('../lib/browser');
 
 const TEST = 'kind-instructions';
-const TOL_S = 0.15;
 const WINDOW_S = 3;
 
-const pairs = (page) => page.evaluate(() => window.ringside.editors.instructions.state());
-const sec = (label, ns) => Number(BigInt(ns) - BigInt(label.windowStartNs)) / 1e9;
+const pairs = (page) => editorState(page, 'instructions');
 const active = (page) => page.evaluate(() => {
   const el = document.activeElement;
   if (!el) return '';
@@ -25,59 +23,42 @@ const active = (page) => page.evaluate(() => {
 
 h.runTest(TEST, { groupConf: 'kinds = instructions\n', windowSeconds: WINDOW_S, everySeconds: 4,
   timeBoxSeconds: 60 },
-async (stack) => {
-  const browser = await h.launchChromium();
-  try {
-    const page = await openReviewer(stack, browser);
-    const { taskWindowId: windowId } = await waitTask(page);
-    await page.waitForFunction(() => window.ringside.editors && window.ringside.editors.instructions,
-      null, { timeout: 5000 });
+(stack) => onFirstTask(stack, async (page, windowId) => {
+  await waitEditor(page, 'instructions');
 
-    const before = (await pairs(page)).position;
-    await page.keyboard.press('i');
-    const after = (await pairs(page)).position;
-    h.assertEq(await active(page), 'textarea.item-text instruction', 'the cursor is in the instruction');
-    let st = await pairs(page);
-    h.assertEq(st.items[0].sources, ['cam', 'mic'], 'refers to the video and audio by default');
-    await page.keyboard.type('Which way is the ball moving?');
-    await page.keyboard.press('Tab');
-    h.assertEq(await active(page), 'textarea.item-text response', 'Tab: on to the response');
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('Enter');
-    const refused = await waitState(page, 'the refusal',
-      (x) => /instruction 1 has no response/.test(x.message));
-    h.assertEq([refused.lastAck, refused.pendingAcks], [null, 0], 'nothing sent');
-    await shot(page, TEST, 'no-response');
+  const pressed = await pressAt(page, 'instructions', 'i');
+  h.assertEq(await active(page), 'textarea.item-text instruction', 'the cursor is in the instruction');
+  let st = await pairs(page);
+  h.assertEq(st.items[0].sources, ['cam', 'mic'], 'refers to the video and audio by default');
+  await page.keyboard.type('Which way is the ball moving?');
+  await page.keyboard.press('Tab');
+  h.assertEq(await active(page), 'textarea.item-text response', 'Tab: on to the response');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Enter');
+  const refused = await waitState(page, 'the refusal',
+    (x) => /instruction 1 has no response/.test(x.message));
+  h.assertEq([refused.lastAck, refused.pendingAcks], [null, 0], 'nothing sent');
+  await shot(page, TEST, 'no-response');
 
-    await page.click('section[data-kind="LABEL_KIND_INSTRUCTIONS"] textarea.response');
-    await page.keyboard.type('It bounces off the walls, mostly left to right.');
-    await page.keyboard.press('Tab');
-    h.assertEq(await active(page), 'input.=cam', 'Tab: on to the first source box');
-    await page.keyboard.press(' ');
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('Shift+I');
-    st = await pairs(page);
-    h.assertEq(st.items.length, 1, 'typing "i" in the fields made no new pair');
-    h.assertEq(st.items[0].sources, ['mic'], 'Space unticked cam');
-    h.assert(st.items[0].start_ns > 0, 'Shift+I: about its moment');
-    await shot(page, TEST, 'filled');
-    await submitAndAck(page, windowId);
+  await page.click('section[data-kind="LABEL_KIND_INSTRUCTIONS"] textarea.response');
+  await page.keyboard.type('It bounces off the walls, mostly left to right.');
+  await page.keyboard.press('Tab');
+  h.assertEq(await active(page), 'input.=cam', 'Tab: on to the first source box');
+  await page.keyboard.press(' ');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Shift+I');
+  st = await pairs(page);
+  h.assertEq(st.items.length, 1, 'typing "i" in the fields made no new pair');
+  h.assertEq(st.items[0].sources, ['mic'], 'Space unticked cam');
+  h.assert(st.items[0].start_ns > 0, 'Shift+I: about its moment');
+  await shot(page, TEST, 'filled');
+  await submitAndAck(page, windowId);
 
-    const { label } = await storedLabel(stack, windowId);
-    h.assertEq(label.instructions.length, 1, 'one pair stored');
-    const p = label.instructions[0];
-    h.assertEq([p.instruction, p.response, p.sources],
-      ['Which way is the ball moving?', 'It bounces off the walls, mostly left to right.', ['mic']],
-      'instruction, response and sources stored');
-    const lo = (t) => Math.max(0, t - 0.5);
-    const hi = (t) => Math.min(WINDOW_S, t + 0.5);
-    for (const [what, got, want] of [['start', sec(label, p.startNs), [lo(before), lo(after)]],
-      ['end', sec(label, p.endNs), [hi(before), hi(after)]]]) {
-      h.assert(got >= want[0] - TOL_S && got <= want[1] + TOL_S,
-        `the pair's ${what} ${got.toFixed(3)} s: i pressed at ${before.toFixed(3)}–${after.toFixed(3)} s`);
-    }
-    assertNoErrors(page);
-  } finally {
-    await browser.close();
-  }
-});
+  const { label } = await storedLabel(stack, windowId);
+  h.assertEq(label.instructions.length, 1, 'one pair stored');
+  const p = label.instructions[0];
+  h.assertEq([p.instruction, p.response, p.sources],
+    ['Which way is the ball moving?', 'It bounces off the walls, mostly left to right.', ['mic']],
+    'instruction, response and sources stored');
+  assertMoment(label, p, pressed, WINDOW_S, 'the pair');
+}));

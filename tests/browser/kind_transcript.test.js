@@ -11,39 +11,21 @@
 // is deleted, and the record keeps the other as offered with the use
 // counted (offered 2, accepted 1, deleted 1).
 'use strict';
-const path = require('path');
-const protobuf = require('protobufjs');
 const h = require('../lib/harness');
 const b = require('../lib/browser');
 
 const TEST = 'browser-kind-transcript';
 const WINDOW_S = 5;
 const EVERY_S = 6;
-const PreAnnotation = protobuf.loadSync(path.join(h.SRC, 'proto/ringside.proto'))
-  .lookupType('ringside.v1.PreAnnotation');
+const tx = (page) => b.editorState(page, 'transcript');
 
-const tx = (page) => page.evaluate(() => window.ringside.editors.transcript.state());
-const active = (page) => page.evaluate(() => {
-  const el = document.activeElement;
-  return el && el !== document.body ? `${el.tagName}.${el.className}` : 'page';
-});
-
-// Answers every task with a one-word segment until window WINDOW_ID is
-// shown.
-async function skipTo(page, windowId) {
-  for (let i = 0; i < 20; i++) {
-    const s = await b.waitTask(page, { timeoutMs: 20000 });
-    if (s.taskWindowId === windowId) return;
-    h.assert(BigInt(s.taskWindowId.split(':')[1]) < BigInt(windowId.split(':')[1]),
-      `window ${windowId} was passed (showing ${s.taskWindowId})`);
-    await page.keyboard.press('t');
-    await page.waitForTimeout(100);
-    await page.keyboard.press('t');
-    await page.keyboard.type('next');
-    await page.keyboard.press('Enter');
-    await b.submitAndAck(page, s.taskWindowId);
-  }
-  throw new Error(`window ${windowId} never shown`);
+// Answers a task with a one-word segment.
+async function nextWord(page) {
+  await page.keyboard.press('t');
+  await page.waitForTimeout(100);
+  await page.keyboard.press('t');
+  await page.keyboard.type('next');
+  await page.keyboard.press('Enter');
 }
 
 // Marks one segment of about HOLD_MS with t … t and types TEXT, Enter.
@@ -55,114 +37,100 @@ async function segment(page, text, holdMs = 300) {
   await page.keyboard.press('t');
   const s = await tx(page);
   h.assert(!s.marking, 'the second t ends the segment');
-  h.assertEq(await active(page), 'INPUT.tx-text', 'the cursor is in the new segment\'s text');
+  h.assertEq(await b.focused(page), 'INPUT.tx-text', 'the cursor is in the new segment\'s text');
   h.assert(s.playing, 'playback goes on after t … t');
   await page.keyboard.type(text);
   await page.keyboard.press('Enter');
-  h.assertEq(await active(page), 'page', 'Enter leaves the text field');
+  h.assertEq(await b.focused(page), 'page', 'Enter leaves the text field');
   return tx(page);
 }
 
 h.runTest(TEST, {
   groupConf: 'kinds = transcript\nemotions = neutral,angry\nsound_tags = music,traffic\n',
   timeBoxSeconds: 60, windowSeconds: WINDOW_S, everySeconds: EVERY_S,
-}, async (stack) => {
-  const browser = await h.launchChromium();
-  try {
-    const page = await b.openReviewer(stack, browser);
-    const { taskWindowId: windowId } = await b.waitTask(page);
-    await page.waitForFunction(() => window.ringside.editors?.transcript?.state().playing, null,
-      { timeout: 5000 });
-    await page.waitForTimeout(200);
+}, (stack) => b.onFirstTask(stack, async (page, windowId) => {
+  await b.waitPlaying(page, 'transcript');
+  await page.waitForTimeout(200);
 
-    let s = await segment(page, 'hello world');
-    h.assertEq(s.segs.length, 1, 'one segment');
-    h.assertEq(s.segs[0].text, 'hello world', 'its text');
-    h.assert(s.segs[0].endS > s.segs[0].startS, `segment ${s.segs[0].startS}–${s.segs[0].endS} s`);
+  let s = await segment(page, 'hello world');
+  h.assertEq(s.segs.length, 1, 'one segment');
+  h.assertEq(s.segs[0].text, 'hello world', 'its text');
+  h.assert(s.segs[0].endS > s.segs[0].startS, `segment ${s.segs[0].startS}–${s.segs[0].endS} s`);
 
-    await page.keyboard.press('p');
-    await page.keyboard.press('1');
-    await page.keyboard.press('m');
-    await page.keyboard.press('n');
-    h.assert(await page.isVisible('.picker'), 'n opens the sound tag list');
-    await b.shot(page, TEST, 'tags');
-    await page.keyboard.press('1');
-    await page.keyboard.press('Escape');
-    h.assert(!(await page.isVisible('.picker')), 'Esc closes the sound tag list');
-    s = await tx(page);
-    h.assertEq([s.segs[0].speaker, s.segs[0].emotion, s.segs[0].tags], ['A', 'neutral', ['music']],
-      'speaker, emotion and tags of the first segment');
+  await page.keyboard.press('p');
+  await page.keyboard.press('1');
+  await page.keyboard.press('m');
+  await page.keyboard.press('n');
+  h.assert(await page.isVisible('.picker'), 'n opens the sound tag list');
+  await b.shot(page, TEST, 'tags');
+  await page.keyboard.press('1');
+  await page.keyboard.press('Escape');
+  h.assert(!(await page.isVisible('.picker')), 'Esc closes the sound tag list');
+  s = await tx(page);
+  h.assertEq([s.segs[0].speaker, s.segs[0].emotion, s.segs[0].tags], ['A', 'neutral', ['music']],
+    'speaker, emotion and tags of the first segment');
 
-    s = await segment(page, 'and me');
-    h.assertEq(s.segs.length, 2, 'two segments');
-    await page.keyboard.press('p');
-    await page.keyboard.press('2');
-    s = await tx(page);
-    h.assertEq(s.segs.map((x) => x.speaker), ['A', 'B'], 'speakers of the segments');
-    const bars = await page.$$eval('#timeline .tx-bars .span-bar', (els) => els.map((e) => e.textContent));
-    h.assertEq(bars, ['A', 'B'], 'segments on the timeline');
-    await b.shot(page, TEST, 'two-segments');
+  s = await segment(page, 'and me');
+  h.assertEq(s.segs.length, 2, 'two segments');
+  await page.keyboard.press('p');
+  await page.keyboard.press('2');
+  s = await tx(page);
+  h.assertEq(s.segs.map((x) => x.speaker), ['A', 'B'], 'speakers of the segments');
+  const bars = await page.$$eval('#timeline .tx-bars .span-bar', (els) => els.map((e) => e.textContent));
+  h.assertEq(bars, ['A', 'B'], 'segments on the timeline');
+  await b.shot(page, TEST, 'two-segments');
 
-    const acked = await b.submitAndAck(page, windowId);
-    h.assert(acked.taskWindowId !== windowId, 'the acked task left the screen');
-    const { label } = await b.storedLabel(stack, windowId);
-    const [start, end] = [BigInt(label.windowStartNs), BigInt(label.windowEndNs)];
-    h.assertEq(label.speakers.map((x) => x.speakerId), ['A', 'B'], 'speakers in Redis');
-    h.assertEq(label.transcript.length, 2, 'segments in Redis');
-    const [one, two] = label.transcript;
-    for (const seg of label.transcript) {
-      const [a, z] = [BigInt(seg.startNs), BigInt(seg.endNs)];
-      h.assert(a >= start && a < z && z <= end, `segment ${a}–${z} inside the window ${start}–${end}`);
-      h.assertEq(seg.source, 'mic', 'segment source');
-    }
-    h.assert(BigInt(one.endNs) <= BigInt(two.startNs), 'segments in time order, not overlapping');
-    h.assertEq([one.text, one.speakerId, one.emotion, one.soundTags],
-      ['hello world', 'A', 'neutral', ['music']], 'first segment in Redis');
-    h.assertEq([two.text, two.speakerId, two.emotion, two.soundTags], ['and me', 'B', '', []],
-      'second segment in Redis');
-    h.assertEq(one.speakerChange, false, 'no speaker change on the first segment');
-    h.assertEq(two.speakerChange, true, 'the daemon marked the speaker change on the second');
-
-    // A model's transcript for a window still to come.
-    await h.waitFor('the pre-annotation reader', async () =>
-      /ringside_preannotations_connected 1/.test((await h.httpGet(`${stack.httpUrl}/metrics`)).body),
-    10000);
-    const every = BigInt(EVERY_S * 1000);
-    const preStart = ((BigInt(Date.now() + 1500) / every + 1n) * every) * 1000000n;
-    const at = (ms) => String(preStart + BigInt(ms) * 1000000n);
-    const offered = [
-      { startNs: at(200), endNs: at(900), source: 'mic', text: 'beep beep', speakerId: 'A',
-        confidence: 0.75 },
-      { startNs: at(1000), endNs: at(1500), source: 'mic', text: 'stop', speakerId: 'A', confidence: 0.5 },
-    ];
-    const pre = { group: 'g', startNs: at(0), endNs: at(WINDOW_S * 1000), model: 'asr',
-      modelVersion: 'w3', label: { speakers: [{ speakerId: 'A' }], transcript: offered } };
-    await stack.client.xadd('ringside:preannotations', '*', 'pb',
-      Buffer.from(PreAnnotation.encode(PreAnnotation.fromObject(pre)).finish()));
-    const preWindow = `g:${preStart}`;
-    await skipTo(page, preWindow);
-    await page.waitForFunction(() => window.ringside.editors.transcript.state().segs.length === 2, null,
-      { timeout: 5000 });
-    s = await tx(page);
-    h.assertEq(s.segs.map((x) => [x.text, x.speaker, x.pre]),
-      [['beep beep', 'A', 'pending'], ['stop', 'A', 'pending']], 'the model\'s segments wait');
-    const badges = await page.$$eval('.tx-seg.pre .pre-badge', (els) => els.map((e) => e.textContent));
-    h.assertEq(badges, ['asr w3 0.75', 'asr w3 0.50'], 'badges with model and confidence');
-    h.assertEq((await page.$$('#timeline .tx-bars .span-bar.pre')).length, 2, 'dashed bars on the timeline');
-    await b.shot(page, TEST, 'preannotations');
-    await page.keyboard.press('a');
-    await page.keyboard.press('ArrowDown');
-    await page.keyboard.press('ArrowDown');
-    await page.keyboard.press('Delete');
-    h.assertEq((await tx(page)).segs.map((x) => [x.text, x.pre]), [['beep beep', 'accepted']], 'one kept');
-    await b.submitAndAck(page, preWindow);
-    const stored = (await b.storedLabel(stack, preWindow)).label;
-    h.assertEq(stored.transcript.map((x) => [x.startNs, x.endNs, x.source, x.text, x.speakerId]),
-      [[at(200), at(900), 'mic', 'beep beep', 'A']], 'the accepted segment as offered');
-    h.assertEq(stored.preannotations, { shown: true, offered: 2, accepted: 1, changed: 0, deleted: 1 },
-      'how the model\'s segments were used');
-    b.assertNoErrors(page);
-  } finally {
-    await browser.close();
+  const acked = await b.submitAndAck(page, windowId);
+  h.assert(acked.taskWindowId !== windowId, 'the acked task left the screen');
+  const { label } = await b.storedLabel(stack, windowId);
+  const [start, end] = [BigInt(label.windowStartNs), BigInt(label.windowEndNs)];
+  h.assertEq(label.speakers.map((x) => x.speakerId), ['A', 'B'], 'speakers in Redis');
+  h.assertEq(label.transcript.length, 2, 'segments in Redis');
+  const [one, two] = label.transcript;
+  for (const seg of label.transcript) {
+    const [a, z] = [BigInt(seg.startNs), BigInt(seg.endNs)];
+    h.assert(a >= start && a < z && z <= end, `segment ${a}–${z} inside the window ${start}–${end}`);
+    h.assertEq(seg.source, 'mic', 'segment source');
   }
-});
+  h.assert(BigInt(one.endNs) <= BigInt(two.startNs), 'segments in time order, not overlapping');
+  h.assertEq([one.text, one.speakerId, one.emotion, one.soundTags],
+    ['hello world', 'A', 'neutral', ['music']], 'first segment in Redis');
+  h.assertEq([two.text, two.speakerId, two.emotion, two.soundTags], ['and me', 'B', '', []],
+    'second segment in Redis');
+  h.assertEq(one.speakerChange, false, 'no speaker change on the first segment');
+  h.assertEq(two.speakerChange, true, 'the daemon marked the speaker change on the second');
+
+  // A model's transcript for a window still to come.
+  const preStart = await b.preAnnotationWindow(stack, EVERY_S);
+  const at = (ms) => String(preStart + BigInt(ms) * 1000000n);
+  const offered = [
+    { startNs: at(200), endNs: at(900), source: 'mic', text: 'beep beep', speakerId: 'A',
+      confidence: 0.75 },
+    { startNs: at(1000), endNs: at(1500), source: 'mic', text: 'stop', speakerId: 'A', confidence: 0.5 },
+  ];
+  const pre = { group: 'g', startNs: at(0), endNs: at(WINDOW_S * 1000), model: 'asr',
+    modelVersion: 'w3', label: { speakers: [{ speakerId: 'A' }], transcript: offered } };
+  await b.offerPreAnnotation(stack, pre);
+  const preWindow = `g:${preStart}`;
+  await b.skipTo(page, preWindow, nextWord);
+  await page.waitForFunction(() => window.ringside.editors.transcript.state().segs.length === 2, null,
+    { timeout: 5000 });
+  s = await tx(page);
+  h.assertEq(s.segs.map((x) => [x.text, x.speaker, x.pre]),
+    [['beep beep', 'A', 'pending'], ['stop', 'A', 'pending']], 'the model\'s segments wait');
+  const badges = await page.$$eval('.tx-seg.pre .pre-badge', (els) => els.map((e) => e.textContent));
+  h.assertEq(badges, ['asr w3 0.75', 'asr w3 0.50'], 'badges with model and confidence');
+  h.assertEq((await page.$$('#timeline .tx-bars .span-bar.pre')).length, 2, 'dashed bars on the timeline');
+  await b.shot(page, TEST, 'preannotations');
+  await page.keyboard.press('a');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Delete');
+  h.assertEq((await tx(page)).segs.map((x) => [x.text, x.pre]), [['beep beep', 'accepted']], 'one kept');
+  await b.submitAndAck(page, preWindow);
+  const stored = (await b.storedLabel(stack, preWindow)).label;
+  h.assertEq(stored.transcript.map((x) => [x.startNs, x.endNs, x.source, x.text, x.speakerId]),
+    [[at(200), at(900), 'mic', 'beep beep', 'A']], 'the accepted segment as offered');
+  h.assertEq(stored.preannotations, { shown: true, offered: 2, accepted: 1, changed: 0, deleted: 1 },
+    'how the model\'s segments were used');
+}));

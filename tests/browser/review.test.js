@@ -6,20 +6,7 @@
 const os = require('os');
 const path = require('path');
 const h = require('../lib/harness');
-
-// Polls window.ringside.state() in the page until PRED(state) holds;
-// returns that state. The error names the last state seen.
-async function waitState(page, what, pred, timeoutMs) {
-  let last = null;
-  try {
-    return await h.waitFor(`the page to show ${what}`, async () => {
-      last = await page.evaluate(() => window.ringside && window.ringside.state());
-      return last && pred(last) ? last : null;
-    }, timeoutMs);
-  } catch (e) {
-    throw new Error(`${e.message}; last page state ${JSON.stringify(last)}`);
-  }
-}
+const { waitState } = require('../lib/browser');
 
 h.runTest('browser-review', { timeBoxSeconds: 30 }, async (stack) => {
   const browser = await h.launchChromium();

@@ -6,11 +6,12 @@
 // against the template's caption_min_chars and text_max_chars.
 
 import { editorStyle } from '../editors.js';
-import { ItemEditor, codePoints, hintLine, momentText, smallButton, toS, toggleMoment } from './spans.js';
+import { codePoints, hintLine, momentText } from './spans.js';
+import { TextItemEditor } from './text_items.js';
 
 editorStyle('captions');
 
-export class CaptionsEditor extends ItemEditor {
+export class CaptionsEditor extends TextItemEditor {
   static kind = 'LABEL_KIND_CAPTIONS';
   static title = 'captions';
 
@@ -45,9 +46,7 @@ export class CaptionsEditor extends ItemEditor {
     const t = this.task.template;
     this.min = t.caption_min_chars || 0;
     this.max = t.text_max_chars || 0;
-    for (const it of this.items) {
-      if (!Number.isFinite(it.at) && it.v.end_ns) it.at = toS(this.player, (it.v.start_ns + it.v.end_ns) / 2);
-    }
+    super.loaded();
   }
 
   fromPre(x) {
@@ -71,59 +70,17 @@ export class CaptionsEditor extends ItemEditor {
     return '';
   }
 
-  check() {
-    for (let i = 0; i < this.items.length; i++) {
-      const it = this.items[i];
-      if (this.pending(it)) continue;
-      const why = this.why(it, i);
-      if (why) return why;
-    }
-    return '';
-  }
-
   create() {
-    const i = this.add({ text: '', start_ns: 0, end_ns: 0, sources: [] });
-    this.items[i].at = this.player.position();
-    this.takeFocus();
-    this.rows[i].querySelector('textarea').focus();
-  }
-
-  moment(i) {
-    const it = this.items[i];
-    if (!it || this.locked) return;
-    toggleMoment(this.player, it);
-    this.edited(i);
+    this.addAndWrite({ text: '', start_ns: 0, end_ns: 0, sources: [] }, 'textarea');
   }
 
   row(it, i, li) {
-    li.classList.add('text-item');
-    const head = document.createElement('div');
-    head.className = 'item-head';
-    const name = document.createElement('span');
-    name.className = 'item-name';
-    const moment = smallButton('', 'describes the whole window, or the moment where it was made ' +
-      '(±0.5 s; Shift+C)', () => this.moment(this.rows.indexOf(li)));
-    moment.classList.add('moment');
-    const count = document.createElement('span');
-    count.className = 'item-count';
-    const del = smallButton('×', 'delete this caption (Del)', () => this.remove(this.rows.indexOf(li)));
-    head.append(name, moment, count, del);
-    const text = document.createElement('textarea');
-    text.className = 'item-text';
-    text.rows = 2;
-    text.placeholder = 'what happens in this window…';
-    text.setAttribute('aria-label', 'caption text');
+    this.rowHead(li, 'describes the whole window, or the moment where it was made (±0.5 s; Shift+C)',
+      'delete this caption (Del)');
+    const text = this.textField(li, 'text', { className: 'item-text',
+      placeholder: 'what happens in this window…', label: 'caption text' });
     text.value = it.v.text;
-    text.addEventListener('focus', () => {
-      this.select(this.rows.indexOf(li));
-      this.takeFocus();
-    });
-    text.addEventListener('input', () => {
-      const at = this.rows.indexOf(li);
-      this.items[at].v.text = text.value;
-      this.edited(at);
-    });
-    li.append(head, text);
+    li.append(text);
   }
 
   update(it, i, li) {

@@ -28,7 +28,7 @@
 
 import { editorStyle } from '../editors.js';
 import { Picker, scrollWithin } from './picker.js';
-import { hintLine } from './spans.js';
+import { acceptPending, hintLine, preUse } from './spans.js';
 import { codePoints } from './transcript.js';
 import { GROUPS, GROUP_OF, renderEntity } from './entities_view.js';
 
@@ -52,7 +52,7 @@ export class EntitiesEditor {
     this.el = document.createElement('div');
     this.el.className = 'entities';
     this.list = document.createElement('ol');
-    this.list.className = 'en-list';
+    this.list.className = 'en-list row-list';
     this.list.setAttribute('aria-label', 'entities');
     const hint = hintLine([['l', 'new / link'], ['L', 'new'], ['u', 'unlink'],
       [['ArrowUp', 'ArrowDown'], '']]);
@@ -408,19 +408,13 @@ export class EntitiesEditor {
   }
 
   acceptPre() {
-    if (this.locked) return;
-    const pending = this.ents.filter((e) => e.pre && e.pre.state === 'pending');
-    for (const e of pending) e.pre.state = 'accepted';
-    if (pending.length) {
-      this.render();
-      this.ctx.changed();
-    }
+    if (this.locked || !acceptPending(this.ents)) return;
+    this.render();
+    this.ctx.changed();
   }
 
   preStats() {
-    const st = (x) => this.ents.filter((e) => e.pre && e.pre.state === x).length;
-    return { offered: this.preOffered, accepted: st('accepted'), changed: st('changed'),
-      deleted: this.preDeleted };
+    return preUse(this.ents, this.preOffered, this.preDeleted);
   }
 
   lock(locked) {

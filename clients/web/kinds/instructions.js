@@ -7,14 +7,15 @@
 // to the playhead at its `i` +-0.5 s.
 
 import { editorStyle } from '../editors.js';
-import { ItemEditor, codePoints, hintLine, momentText, smallButton, toS, toggleMoment } from './spans.js';
+import { codePoints, hintLine, momentText } from './spans.js';
+import { TextItemEditor } from './text_items.js';
 
 editorStyle('instructions');
 
 const KIND_VIDEO = 1;
 const KIND_AUDIO = 2;
 
-export class InstructionsEditor extends ItemEditor {
+export class InstructionsEditor extends TextItemEditor {
   static kind = 'LABEL_KIND_INSTRUCTIONS';
   static title = 'instructions';
 
@@ -46,9 +47,7 @@ export class InstructionsEditor extends ItemEditor {
 
   loaded() {
     this.max = this.task.template.text_max_chars || 0;
-    for (const it of this.items) {
-      if (!Number.isFinite(it.at) && it.v.end_ns) it.at = toS(this.player, (it.v.start_ns + it.v.end_ns) / 2);
-    }
+    super.loaded();
   }
 
   // Every video and audio source of the window, or every source when it
@@ -85,61 +84,18 @@ export class InstructionsEditor extends ItemEditor {
     return '';
   }
 
-  check() {
-    for (let i = 0; i < this.items.length; i++) {
-      if (this.pending(this.items[i])) continue;
-      const why = this.why(this.items[i], i);
-      if (why) return why;
-    }
-    return '';
-  }
-
   create() {
-    const i = this.add({ instruction: '', response: '', sources: this.defaultSources(),
-      start_ns: 0, end_ns: 0 });
-    this.items[i].at = this.player.position();
-    this.takeFocus();
-    this.rows[i].querySelector('textarea.instruction').focus();
-  }
-
-  moment(i) {
-    const it = this.items[i];
-    if (!it || this.locked) return;
-    toggleMoment(this.player, it);
-    this.edited(i);
+    this.addAndWrite({ instruction: '', response: '', sources: this.defaultSources(),
+      start_ns: 0, end_ns: 0 }, 'textarea.instruction');
   }
 
   text(li, field, placeholder) {
-    const t = document.createElement('textarea');
-    t.className = `item-text ${field}`;
-    t.rows = 2;
-    t.placeholder = placeholder;
-    t.setAttribute('aria-label', field);
-    t.addEventListener('focus', () => {
-      this.select(this.rows.indexOf(li));
-      this.takeFocus();
-    });
-    t.addEventListener('input', () => {
-      const at = this.rows.indexOf(li);
-      this.items[at].v[field] = t.value;
-      this.edited(at);
-    });
-    return t;
+    return this.textField(li, field, { className: `item-text ${field}`, placeholder, label: field });
   }
 
   row(it, i, li) {
-    li.classList.add('text-item');
-    const head = document.createElement('div');
-    head.className = 'item-head';
-    const name = document.createElement('span');
-    name.className = 'item-name';
-    const moment = smallButton('', 'about the whole window, or the moment where it was made ' +
-      '(±0.5 s; Shift+I)', () => this.moment(this.rows.indexOf(li)));
-    moment.classList.add('moment');
-    const count = document.createElement('span');
-    count.className = 'item-count';
-    const del = smallButton('×', 'delete this pair (Del)', () => this.remove(this.rows.indexOf(li)));
-    head.append(name, moment, count, del);
+    this.rowHead(li, 'about the whole window, or the moment where it was made (±0.5 s; Shift+I)',
+      'delete this pair (Del)');
     const ins = this.text(li, 'instruction', 'instruction: ask about what is seen or heard…');
     const res = this.text(li, 'response', 'response…');
     const boxes = document.createElement('div');
@@ -163,7 +119,7 @@ export class InstructionsEditor extends ItemEditor {
       label.append(box, ` ${src.source}`);
       boxes.append(label);
     }
-    li.append(head, ins, res, boxes);
+    li.append(ins, res, boxes);
   }
 
   update(it, i, li) {

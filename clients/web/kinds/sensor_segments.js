@@ -6,8 +6,8 @@
 // bands on their sensor's plot and rows in the section.
 
 import { editorStyle } from '../editors.js';
-import { ItemEditor, SpanLayer, SpanMarker, classColor, escapeFree, hintLine, spanBetween,
-  spanText, toS } from './spans.js';
+import { ClassSpanEditor } from './class_spans.js';
+import { SpanLayer, escapeFree, hintLine, spanBetween } from './spans.js';
 
 editorStyle('sensor_segments');
 
@@ -20,25 +20,17 @@ function targetText(source, channels) {
   return `${source}: ${channels.length ? channels.join(' + ') : 'all channels'}`;
 }
 
-export class SensorSegmentsEditor extends ItemEditor {
+export class SensorSegmentsEditor extends ClassSpanEditor {
   static kind = 'LABEL_KIND_SENSOR_SEGMENTS';
   static title = 'sensor segments';
 
   constructor(ctx) {
     super(ctx, 'sensor_segments', 'segment');
-    this.classes = [];
     this.sensors = []; // [{source, channels}] of the window
     this.target = null; // {source, channels}: where the next segment goes
-    this.marker = new SpanMarker(ctx.player);
     this.drag = null; // {source, fromS, toS} while dragging on a plot
     this.layers = new Map(); // source -> SpanLayer on its plot
     this.undo = []; // removes the plot listeners
-    this.offRender = null;
-
-    this.chips = document.createElement('div');
-    this.chips.className = 'item-classes';
-    this.status = document.createElement('p');
-    this.status.className = 'item-status';
     this.empty.textContent = 'no segments: press g at the start and g at the end, or drag on a plot';
     ctx.root.append(this.chips,
       hintLine([['g', 'mark'], ['1–9', 'class'], ['h', 'channels'],
@@ -71,30 +63,12 @@ export class SensorSegmentsEditor extends ItemEditor {
   }
 
   loaded(draft) {
-    const t = this.task.template;
-    this.classes = t.segment_classes && t.segment_classes.length ? [...t.segment_classes] : [...t.classes];
     this.sensors = this.win.sources.filter((s) => s.kind === KIND_SENSOR)
       .map((s) => ({ source: s.source, channels: [...s.channels] }));
     this.target = draft && draft.target && this.sensors.some((s) => s.source === draft.target.source)
       ? draft.target : this.sensors.length ? { source: this.sensors[0].source, channels: [] } : null;
-    this.marker.cancel();
-    this.offRender = this.player.onRender(() => {
-      if (this.marker.active) this.draw();
-    });
+    this.loadClasses(this.task.template.segment_classes);
     for (const s of this.sensors) this.listen(s.source);
-    this.chips.replaceChildren(...this.classes.map((name, i) => {
-      const chip = document.createElement('button');
-      chip.type = 'button';
-      chip.tabIndex = -1;
-      chip.className = 'item-class';
-      chip.style.setProperty('--bar', classColor(i));
-      const kbd = document.createElement('kbd');
-      kbd.textContent = i < 9 ? String(i + 1) : '';
-      chip.append(kbd, ` ${name}`);
-      chip.addEventListener('mousedown', (ev) => ev.preventDefault());
-      chip.addEventListener('click', () => this.setClass(i));
-      return chip;
-    }));
   }
 
   saveExtra() {
@@ -102,18 +76,14 @@ export class SensorSegmentsEditor extends ItemEditor {
   }
 
   cleared() {
-    this.marker.cancel();
+    super.cleared();
     this.drag = null;
-    if (this.offRender) this.offRender();
-    this.offRender = null;
     for (const off of this.undo) off();
     this.undo = [];
     for (const layer of this.layers.values()) layer.remove();
     this.layers.clear();
     this.sensors = [];
     this.target = null;
-    this.chips.replaceChildren();
-    this.status.textContent = '';
   }
 
   // Dragging across SOURCE's plot makes a segment of it; a plain click
@@ -192,21 +162,13 @@ export class SensorSegmentsEditor extends ItemEditor {
     return '';
   }
 
-  mark() {
-    const span = this.marker.press();
-    if (!span) {
-      this.takeFocus();
-      this.draw();
-      return;
-    }
+  fromSpan(span) {
     const t = this.target;
-    this.add({ ...span, source: t.source, channels: [...t.channels], class: this.classes[0] || '' });
-    this.takeFocus();
+    return { ...span, source: t.source, channels: [...t.channels], class: this.classes[0] || '' };
   }
 
-  stopMarking() {
-    this.marker.cancel();
-    this.draw();
+  whereText(v) {
+    return targetText(v.source, v.channels);
   }
 
   // Each sensor with all its channels, then each channel alone.
@@ -239,38 +201,10 @@ export class SensorSegmentsEditor extends ItemEditor {
     }
   }
 
-  digit(n) {
-    if (this.locked || this.sel < 0 || n >= this.classes.length) return false;
-    this.setClass(n);
-    return true;
-  }
-
-  setClass(n) {
-    if (this.locked || this.sel < 0 || n >= this.classes.length) return;
-    this.items[this.sel].v.class = this.classes[n];
-    this.edited(this.sel);
-  }
-
   select(i) {
     super.select(i);
     const it = this.items[this.sel];
     if (it) this.target = { source: it.v.source, channels: [...it.v.channels] };
-  }
-
-  row(it, i, li) {
-    for (const c of ['item-swatch', 'item-name', 'item-when', 'item-sources']) {
-      const span = document.createElement('span');
-      span.className = c;
-      li.append(span);
-    }
-  }
-
-  update(it, i, li) {
-    const [swatch, cls, when, src] = li.children;
-    swatch.style.background = classColor(this.classes.indexOf(it.v.class));
-    cls.textContent = it.v.class || '(no class)';
-    when.textContent = spanText(this.player, it.v.start_ns, it.v.end_ns);
-    src.textContent = targetText(it.v.source, it.v.channels);
   }
 
   layer(source) {
@@ -290,15 +224,12 @@ export class SensorSegmentsEditor extends ItemEditor {
   }
 
   draw() {
-    const sel = this.items[this.sel];
-    const ci = sel ? this.classes.indexOf(sel.v.class) : -1;
-    [...this.chips.children].forEach((c, i) => c.setAttribute('aria-pressed', String(i === ci)));
+    const sel = this.drawChips();
     const live = this.marker.live();
     const t = this.target;
     this.status.textContent = live
       ? `marking ${targetText(t.source, t.channels)} from ${this.marker.startS.toFixed(2)} s… g ends`
-      : sel ? `selected: ${sel.v.class} ${spanText(this.player, sel.v.start_ns, sel.v.end_ns)}, ` +
-        targetText(sel.v.source, sel.v.channels)
+      : sel ? this.selectedText(sel)
         : t ? `next segment on ${targetText(t.source, t.channels)} (h changes)` : 'no sensor in this window';
     for (const s of this.sensors) {
       const layer = this.layer(s.source);
@@ -307,17 +238,7 @@ export class SensorSegmentsEditor extends ItemEditor {
       this.items.forEach((it, i) => {
         if (it.v.source !== s.source) return;
         const ch = it.v.channels.length ? ` · ${it.v.channels.join('+')}` : '';
-        bars.push({
-          key: i,
-          startS: toS(this.player, it.v.start_ns),
-          endS: toS(this.player, it.v.end_ns),
-          text: `${it.v.class}${ch}`,
-          title: `${it.v.class} ${spanText(this.player, it.v.start_ns, it.v.end_ns)} · ` +
-            targetText(it.v.source, it.v.channels),
-          color: classColor(this.classes.indexOf(it.v.class)),
-          selected: i === this.sel,
-          pre: this.pending(it),
-        });
+        bars.push(this.bar(it, i, `${it.v.class}${ch}`));
       });
       if (live && t.source === s.source) {
         bars.push({ ...live, text: 'marking…', color: '#ffffff', live: true });

@@ -101,6 +101,26 @@ export function toggleMoment(player, it) {
     Math.min(player.durationS, at + MOMENT_S)));
 }
 
+// A model's items among THINGS (each with .pre: null or {state}) all
+// taken as they are; returns whether any was still pending.
+export function acceptPending(things) {
+  let any = false;
+  for (const t of things) {
+    if (t.pre && t.pre.state === 'pending') {
+      t.pre.state = 'accepted';
+      any = true;
+    }
+  }
+  return any;
+}
+
+// How a model's items among THINGS were used: OFFERED of them came,
+// DELETED went; the rest are counted by state. Label.preannotations.
+export function preUse(things, offered, deleted) {
+  const st = (x) => things.filter((t) => t.pre && t.pre.state === x).length;
+  return { offered, accepted: st('accepted'), changed: st('changed'), deleted };
+}
+
 // Length of S in Unicode code points, as the daemon counts it.
 export function codePoints(s) {
   let n = 0;
@@ -453,26 +473,13 @@ export class ItemEditor {
   }
 
   acceptPre() {
-    if (this.locked) return;
-    let any = false;
-    for (const it of this.items) {
-      if (this.pending(it)) {
-        it.pre.state = 'accepted';
-        any = true;
-      }
-    }
-    if (!any) return;
+    if (this.locked || !acceptPending(this.items)) return;
     this.refresh();
     this.ctx.changed();
   }
 
   preStats() {
-    const s = { offered: this.preOffered, accepted: 0, changed: 0, deleted: this.preDeleted };
-    for (const it of this.items) {
-      if (it.pre && it.pre.state === 'accepted') s.accepted += 1;
-      if (it.pre && it.pre.state === 'changed') s.changed += 1;
-    }
-    return s;
+    return preUse(this.items, this.preOffered, this.preDeleted);
   }
 
   lock(locked) {

@@ -7,7 +7,7 @@
 
 import { editorStyle } from '../editors.js';
 import { BoxOverlay, boxAt, clampBox, frameIndexAt, snapKeys } from './boxes_draw.js';
-import { hintLine } from './spans.js';
+import { acceptPending, hintLine, preUse } from './spans.js';
 
 editorStyle('tracks');
 
@@ -468,18 +468,11 @@ export class TracksEditor {
 
   acceptPre() {
     if (this.locked) return;
-    const pending = this.tracks.filter((t) => t.pre && t.pre.state === 'pending');
-    for (const t of pending) t.pre.state = 'accepted';
-    if (pending.length) this.edited();
+    if (acceptPending(this.tracks)) this.edited();
   }
 
   preStats() {
-    const s = { offered: this.preOffered, accepted: 0, changed: 0, deleted: this.preDeleted };
-    for (const t of this.tracks) {
-      if (t.pre && t.pre.state === 'accepted') s.accepted += 1;
-      if (t.pre && t.pre.state === 'changed') s.changed += 1;
-    }
-    return s;
+    return preUse(this.tracks, this.preOffered, this.preDeleted);
   }
 
   lock(locked) {

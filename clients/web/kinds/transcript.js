@@ -12,7 +12,7 @@
 
 import { editorStyle } from '../editors.js';
 import { Picker, scrollWithin } from './picker.js';
-import { SpanLayer, hintLine, insideNs } from './spans.js';
+import { SpanLayer, acceptPending, hintLine, insideNs, preUse } from './spans.js';
 import { drawBars, follow, makeRow, renderHead, renderRow, secs } from './transcript_view.js';
 
 editorStyle('transcript');
@@ -40,7 +40,7 @@ export class TranscriptEditor {
     this.head = document.createElement('div');
     this.head.className = 'tx-head';
     this.list = document.createElement('ol');
-    this.list.className = 'tx-list';
+    this.list.className = 'tx-list row-list';
     this.list.setAttribute('aria-label', 'transcript segments');
     const hint = hintLine([['t', 'start/end'], ['p', 'speaker'], ['1–9', 'who'], ['m', 'emotion'],
       ['n', 'sounds']]);
@@ -463,24 +463,13 @@ export class TranscriptEditor {
   }
 
   acceptPre() {
-    if (this.locked) return;
-    let any = false;
-    for (const s of this.segs) {
-      if (s.pre && s.pre.state === 'pending') {
-        s.pre.state = 'accepted';
-        any = true;
-      }
-    }
-    if (any) {
-      this.render();
-      this.ctx.changed();
-    }
+    if (this.locked || !acceptPending(this.segs)) return;
+    this.render();
+    this.ctx.changed();
   }
 
   preStats() {
-    const st = (x) => this.segs.filter((s) => s.pre && s.pre.state === x).length;
-    return { offered: this.preOffered, accepted: st('accepted'), changed: st('changed'),
-      deleted: this.preDeleted };
+    return preUse(this.segs, this.preOffered, this.preDeleted);
   }
 
   lock(locked) {
