@@ -12,7 +12,7 @@
 //               against redis-server's RSS per idle client connection.
 //
 // Usage: bench/run review_scale [--phases throughput,latency,memory]
-//   [--reviewers 200] [--groups 2500] [--prefill 3] [--seconds 20]
+//   [--reviewers 200] [--groups 2500] [--prefill 10] [--seconds 20]
 //   [--latency-reviewers 100,1000] [--think-ms 1000] [--idle 10000]
 // Needs a build (RINGSIDED, RINGSIDE_BIN) like the tests; see docs/benchmarks.md.
 'use strict';
@@ -30,7 +30,7 @@ const opt = (name, def) => {
 const PHASES = opt('phases', 'throughput,latency,memory').split(',');
 const REVIEWERS = Number(opt('reviewers', 200));
 const GROUPS = Number(opt('groups', 2500));
-const PREFILL_S = Number(opt('prefill', 3));
+const PREFILL_S = Number(opt('prefill', 10));
 const SECONDS = Number(opt('seconds', 20));
 const LAT_REVIEWERS = opt('latency-reviewers', '100,1000').split(',').map(Number);
 const THINK_MS = Number(opt('think-ms', 1000));
@@ -164,10 +164,17 @@ async function throughput(n) {
   const stack = await h.startStack({ name: 'scale',
     config: (p) => config(p, { groups: GROUPS, tokens: n, queueMax: 1000, queueTimeout: 600 }) });
   try {
-    // Windows cut before the reviewers arrive wait for them: with every
-    // group cutting on the same instants the supply comes in bursts, and
-    // the backlog keeps reviewers busy between them.
-    await h.sleep(PREFILL_S * 1000);
+    // Windows cut before the reviewers arrive wait for them: the backlog
+    // (PREFILL_S x the supply) plus what is cut during the run is more than
+    // the daemon can label, so labels/s measures its capacity, not the
+    // supply. The last seconds of the prefill, with no reviewer, give what
+    // cutting alone costs ringsided per second.
+    await h.sleep(Math.max(0, PREFILL_S - 4) * 1000);
+    const c0 = cpuSeconds(stack.daemon.pid);
+    const tc0 = Date.now();
+    await h.sleep(Math.min(PREFILL_S, 4) * 1000);
+    const cutCpuPerS = (cpuSeconds(stack.daemon.pid) - c0) / ((Date.now() - tc0) / 1000);
+    const waiting0 = (await metrics(stack))('ringside_windows_waiting');
     const d0 = cpuSeconds(stack.daemon.pid);
     const r0 = cpuSeconds(stack.redis.proc.pid);
     const m0 = machine();
@@ -186,8 +193,11 @@ async function throughput(n) {
     const baseCpu = cpuSeconds(stack.redis.proc.pid) - rb0;
     const supply = GROUPS * 10;
     console.log(`\n== throughput: ${n} reviewers answering at once (think 0), ${SECONDS} s ==`);
-    console.log(`window supply     ${supply}/s (${GROUPS} groups x 10 windows/s, ${PREFILL_S} s of it ` +
-      `waiting before the reviewers came); ${get('ringside_windows_waiting')} waiting unlabeled at the end`);
+    const waiting1 = get('ringside_windows_waiting');
+    console.log(`window supply     ${supply}/s (${GROUPS} groups x 10 windows/s); ${waiting0} waiting when the ` +
+      `reviewers came, ${waiting1} waiting unlabeled at the end: ` +
+      (waiting1 > supply ? 'capacity-limited (more windows than were labeled)'
+        : 'SUPPLY-LIMITED: labels/s is the supply, not capacity (raise --groups or --prefill)'));
     console.log(`labels acked      ${rep.labels_acked}, ${rep.labels_per_s.toFixed(0)} labels/s ` +
       `(${rep.labels_unacked} unacked, errors ${JSON.stringify(rep.errors)}, ${rep.reconnects} reconnects)`);
     console.log(`windows expired   queue_full ${get('ringside_windows_expired_total{reason="queue_full"}')}, ` +
@@ -196,8 +206,12 @@ async function throughput(n) {
     console.log(`redis-benchmark   XADD ${bytes}-byte entry, -c ${n} -P 1: ${base.rps.toFixed(0)} req/s, ` +
       `p50 ${f3(base.p50)} ms, p99 ${f3(base.p99)} ms`);
     console.log(`ratio             labels/s / XADD/s = ${(rep.labels_per_s / base.rps).toFixed(2)} (target >= 0.5)`);
+    const labelCpu = daemonCpu - cutCpuPerS * s;
     console.log(`per CPU-second   ringsided ${(rep.labels_acked / daemonCpu).toFixed(0)} labels (cutting the ` +
-      `windows included); redis-server ${(300000 / baseCpu).toFixed(0)} XADDs under redis-benchmark: ` +
+      `windows included), ${(rep.labels_acked / labelCpu).toFixed(0)} without it (cutting alone: ` +
+      `${pctOf(cutCpuPerS, 1)} of a core before the reviewers came), ` +
+      `${((1e6 * labelCpu) / rep.labels_acked).toFixed(1)} us per label; redis-server ` +
+      `${(300000 / baseCpu).toFixed(0)} XADDs under redis-benchmark: ` +
       `ratio ${(rep.labels_acked / daemonCpu / (300000 / baseCpu)).toFixed(2)}`);
     console.log(`CPU over the run  ringsided ${pctOf(daemonCpu, s)}, ringside-load ${pctOf(loadCpu, s)}, ` +
       `redis-server ${pctOf(redisCpu, s)} of one core; machine ` +

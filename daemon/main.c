@@ -12,7 +12,6 @@
 
 #include "daemon/config.h"
 #include "daemon/log.h"
-#include "daemon/loop_epoll.h"
 #include "daemon/metrics.h"
 #include "daemon/reload.h"
 #include "daemon/server.h"
@@ -397,12 +396,6 @@ int main(int argc, char **argv)
 	gst_init(NULL, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	d.loop = g_main_loop_new(NULL, FALSE);
-	/* Thousands of reviewer sockets: poll(2) over all of them on every
-	 * turn would cost more than the work (docs/architecture.md). */
-	if (!loop_epoll_install(NULL, &err)) {
-		g_warning("%s; polling with poll(2)", err->message);
-		g_clear_error(&err);
-	}
 	if (!daemon_start(&d, &err)) {
 		fprintf(stderr, "ringsided: %s: %s\n", path, err->message);
 		g_clear_error(&err);
@@ -421,7 +414,6 @@ int main(int argc, char **argv)
 	g_main_loop_run(d.loop);
 out:
 	daemon_stop(&d);
-	loop_epoll_uninstall(NULL);
 	g_main_loop_unref(d.loop);
 	config_free(d.cfg);
 	if (!rc)

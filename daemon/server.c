@@ -1,6 +1,6 @@
 /* The HTTP side of the one port: static files through lws mounts, the
  * two dynamic endpoints through a callback protocol, and the lws context
- * itself on the GLib loop. */
+ * itself on a libuv loop that the GLib loop runs (daemon/loop_uv.h). */
 #include "daemon/server.h"
 
 #include <gio/gio.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "daemon/http_path.h"
-#include "daemon/loop_epoll.h"
+#include "daemon/loop_uv.h"
 #include "feedback/auth.h"
 
 #define HTTP_BODY_MAX (1 << 20)
@@ -20,10 +20,13 @@
 	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"                               \
 	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 #define TLS13_CIPHERS "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+#define DESTROY_ROUNDS 4  /* lws_context_destroy calls at most, on a foreign loop */
+#define DESTROY_PASSES 64 /* uv passes after each for the handles to close */
 #define METRICS_REFUSAL_LOG_US (60 * G_USEC_PER_SEC) /* one log line a minute at most */
 
 struct server {
 	struct lws_context *ctx;
+	loop_uv *uv; /* lws's event loop; outlives ctx */
 	struct lws_vhost *vh;
 	struct lws_protocols protocols[3];
 	struct lws_http_mount mounts[6];
@@ -136,11 +139,6 @@ static int callback_http_api(struct lws *wsi, enum lws_callback_reasons reason, 
 	guint8 buf[LWS_PRE + 2048], *start = &buf[LWS_PRE], *p = start, *end = &buf[sizeof(buf) - 1];
 
 	switch (reason) {
-	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
-		/* IN is the socket just accepted: its number may be one the
-		 * epoll set still holds for a socket closed this turn. */
-		loop_epoll_fd_new((int)(intptr_t)in);
-		return 0;
 	case LWS_CALLBACK_ESTABLISHED:
 		/* A websocket without the ringside.v1 subprotocol lands on the
 		 * first protocol, this one: refuse it. */
@@ -318,12 +316,20 @@ server *server_new(const struct rs_config *cfg, GMainLoop *loop, const struct lw
 {
 	server *srv = g_new0(server, 1);
 	struct lws_context_creation_info info;
-	void *foreign[1] = {loop};
+	void *foreign[1];
 
 	srv->metrics = metrics;
 	srv->user = user;
 	srv->cfg = cfg;
 	srv->auth = auth_new(cfg);
+	/* lws on libuv, not on GLib: its GLib event library makes a GSource
+	 * per connection, and GLib walks every source on every turn. */
+	srv->uv = loop_uv_new(g_main_loop_get_context(loop), err);
+	if (!srv->uv) {
+		server_free(srv);
+		return NULL;
+	}
+	foreign[0] = loop_uv_loop(srv->uv);
 	srv->vendor_pb = g_build_filename(cfg->web_root, "node_modules/protobufjs/dist", NULL);
 	srv->vendor_uplot = g_build_filename(cfg->web_root, "node_modules/uplot/dist", NULL);
 
@@ -364,11 +370,12 @@ server *server_new(const struct rs_config *cfg, GMainLoop *loop, const struct lw
 
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_to_glib);
 	memset(&info, 0, sizeof(info));
-	info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_VALIDATE_UTF8 |
+	info.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_VALIDATE_UTF8 |
 		       LWS_SERVER_OPTION_DISABLE_IPV6;
 	if (strchr(cfg->listen_host, ':'))
 		info.options &= ~(uint64_t)LWS_SERVER_OPTION_DISABLE_IPV6;
 	info.foreign_loops = foreign;
+	info.pcontext = &srv->ctx;
 	info.port = cfg->listen_port;
 	info.iface = cfg->listen_host;
 	info.protocols = srv->protocols;
@@ -411,7 +418,16 @@ void server_free(server *srv)
 {
 	if (!srv)
 		return;
-	g_clear_pointer(&srv->ctx, lws_context_destroy);
+	/* On a foreign loop lws destroys its context in stages, each waiting
+	 * for uv handles it closed to finish closing (their callbacks, and
+	 * the last connections' CLOSED, run in these passes); it clears
+	 * srv->ctx (info.pcontext) when the context is gone. */
+	for (guint round = 0; srv->ctx && round < DESTROY_ROUNDS; round++) {
+		lws_context_destroy(srv->ctx);
+		for (guint i = 0; srv->ctx && i < DESTROY_PASSES; i++)
+			loop_uv_pass(srv->uv);
+	}
+	g_clear_pointer(&srv->uv, loop_uv_free);
 	auth_free(srv->auth);
 	g_free(srv->vendor_pb);
 	g_free(srv->vendor_uplot);

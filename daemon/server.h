@@ -1,5 +1,6 @@
 /* The one HTTP port: the reviewer client's static files, the websocket,
- * /metrics and /healthz, on libwebsockets driven by the GLib main loop. */
+ * /metrics and /healthz, on libwebsockets (on libuv) driven by the GLib
+ * main loop. */
 #pragma once
 
 #include <glib.h>

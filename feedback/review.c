@@ -14,6 +14,10 @@
 
 #define FRAGMENT_BYTES (64 * 1024)
 #define HELLO_TIMEOUT_S 10        /* a connection must say hello within this */
+#define CLOSE_ACK_S 5             /* how long a peer may take to answer our close */
+/* lws writes a close frame for this write type (its LWS_WRITE_CLOSE,
+ * which lws-write.h leaves out in favour of lws_close_reason) */
+#define WRITE_CLOSE ((enum lws_write_protocol)4)
 #define RECHECK_US G_USEC_PER_SEC /* signed-in tokens re-checked this often */
 
 /* Idle callback: connections whose send queue overflowed give their
@@ -79,9 +83,11 @@ void conn_send(struct conn *c, GBytes *msg)
 		c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
 		g_strlcpy(c->close_reason, "send queue full", sizeof(c->close_reason));
 		c->overflowed = TRUE;
-		/* This may run inside a scheduler callback: leave it later. */
+		/* This may run inside a scheduler callback: leave it later,
+		 * but not for an idle loop, which a flooding peer keeps busy. */
 		if (!c->rv->reap_id)
-			c->rv->reap_id = g_idle_add(reap_overflowed, c->rv);
+			c->rv->reap_id = g_idle_add_full(G_PRIORITY_DEFAULT, reap_overflowed,
+			                                 c->rv, NULL);
 		return;
 	}
 	c->out_bytes += len;
@@ -249,8 +255,45 @@ out:
 	ringside__v1__client_message__free_unpacked(m, NULL);
 }
 
-/* Writes the next fragment of the head message, or closes when asked and
- * drained. Returns -1 to have lws close the connection. */
+/* Writes C's close frame (close_code, close_reason) and gives the peer
+ * CLOSE_ACK_S to answer with its own, which ends the connection
+ * (LWS_CALLBACK_WS_PEER_INITIATED_CLOSE). lws's own way, lws_close_reason
+ * and -1 from the callback, closes the socket at once on its libuv event
+ * library (a second close it makes there to test itself), the frame
+ * unsent. Returns -1 when the frame cannot be written. */
+static int conn_send_close(struct conn *c)
+{
+	guint8 *p = c->scratch + LWS_PRE;
+	gsize n = strnlen(c->close_reason, sizeof(c->close_reason));
+
+	p[0] = (guint8)(c->close_code >> 8);
+	p[1] = (guint8)c->close_code;
+	memcpy(p + 2, c->close_reason, n);
+	c->close_sent = TRUE;
+	if (lws_write(c->wsi, p, n + 2, WRITE_CLOSE) < (int)(n + 2))
+		return -1;
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_ACK, CLOSE_ACK_S);
+	return 0;
+}
+
+/* Closes C with CODE and REASON as soon as it is writable, dropping what
+ * was queued for it, and stops reading its messages. */
+static void conn_close_now(struct conn *c, int code, const char *reason)
+{
+	GBytes *b;
+
+	while ((b = g_queue_pop_head(&c->outq)))
+		g_bytes_unref(b);
+	c->out_bytes = 0;
+	c->out_off = 0;
+	c->deaf = TRUE;
+	c->close_code = code;
+	g_strlcpy(c->close_reason, reason, sizeof(c->close_reason));
+	conn_want_write(c);
+}
+
+/* Writes the next fragment of the head message, or the close frame when
+ * asked and drained. Returns -1 to have lws close the connection. */
 static int conn_writeable(struct conn *c)
 {
 	GBytes *msg = g_queue_peek_head(&c->outq);
@@ -259,11 +302,8 @@ static int conn_writeable(struct conn *c)
 	gboolean first, last;
 
 	if (!msg) {
-		if (c->close_code) {
-			lws_close_reason(c->wsi, c->close_code, (unsigned char *)c->close_reason,
-			                 strlen(c->close_reason));
-			return -1;
-		}
+		if (c->close_code && !c->close_sent)
+			return conn_send_close(c);
 		return 0;
 	}
 	payload = wire_payload(msg, &len);
@@ -390,6 +430,8 @@ static int callback_review(struct lws *wsi, enum lws_callback_reasons reason, vo
 	case LWS_CALLBACK_RECEIVE:
 		if (!c->rv)
 			return -1;
+		if (c->deaf)
+			break;
 		if (lws_frame_is_binary(wsi) == 0 && lws_is_first_fragment(wsi)) {
 			rv->bad_messages++;
 			conn_error(c, "bad_message", "binary protobuf messages only", NULL, NULL);
@@ -406,9 +448,8 @@ static int callback_review(struct lws *wsi, enum lws_callback_reasons reason, vo
 			break;
 		if (c->rx_overflow) {
 			rv->bad_messages++;
-			lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-			                 (unsigned char *)"message too large", 17);
-			return -1;
+			conn_close_now(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message too large");
+			break;
 		}
 		if (!conn_rate_take(c, g_get_monotonic_time())) {
 			rv->rate_limited++;
@@ -416,9 +457,8 @@ static int callback_review(struct lws *wsi, enum lws_callback_reasons reason, vo
 			          c->reviewer_id ? c->reviewer_id : "(no hello yet)",
 			          lws_get_peer_simple(wsi, (char[64]){0}, 64),
 			          rv->cfg->max_messages_per_second);
-			lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
-			                 (unsigned char *)"rate limit", 10);
-			return -1;
+			conn_close_now(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "rate limit");
+			break;
 		}
 		if (lws_frame_is_binary(wsi))
 			handle_message(c, c->rx->data, c->rx->len);
@@ -428,6 +468,9 @@ static int callback_review(struct lws *wsi, enum lws_callback_reasons reason, vo
 		if (!c->rv)
 			return -1;
 		return conn_writeable(c);
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		/* The answer to our close: nothing more to say. */
+		return c->close_sent ? -1 : 0;
 	case LWS_CALLBACK_CLOSED:
 		conn_closed(c);
 		break;

@@ -27,6 +27,8 @@ struct conn {
 	gsize out_bytes;     /* bytes queued, for the cap */
 	guint8 *scratch;     /* LWS_PRE + FRAGMENT_BYTES for lws_write */
 	int close_code;      /* non-zero: close once the queue is out */
+	gboolean close_sent; /* our close frame is out: the peer's reply ends it */
+	gboolean deaf;       /* closing for what it sent: its messages are dropped */
 	gboolean overflowed; /* send queue passed its cap: to be dropped */
 	char close_reason[CLOSE_REASON_MAX];
 	struct auth_identity id; /* who the hello's token said; valid with reviewer_id */
