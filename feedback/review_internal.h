@@ -1,5 +1,5 @@
-/* Internal to feedback/review.c and feedback/review_publish.c: the state of
- * a review and of its connections, and the helpers both files call. */
+/* Internal to feedback/review*.c: the state of a review and of its
+ * connections, and the helpers the files call. */
 #pragma once
 
 #include <glib.h>
@@ -11,6 +11,7 @@
 #include "ringside.pb-c.h"
 
 #define CLOSE_REASON_MAX 100
+#define FRAGMENT_BYTES (64 * 1024) /* largest websocket fragment written */
 #define RS_FLAG_KINDS 4 /* ringside.v1.FlagKind values 0..3 */
 
 /* One of these per websocket connection (lws per-session data). */
@@ -65,13 +66,22 @@ static inline gint64 now_ns(void)
 	return g_get_real_time() * 1000;
 }
 
-/* review.c */
+/* review_conn.c */
 
 /* Queues MSG (taken) for C; over the send queue's cap C is closed. */
 void conn_send(struct conn *c, GBytes *msg);
 /* Queues an Error (CODE, MESSAGE; LABEL_ID and WINDOW_ID may be NULL). */
 void conn_error(struct conn *c, const char *code, const char *message, const char *label_id,
                 const char *window_id);
+/* Asks lws for a writable callback (none for a connection without a socket). */
+void conn_want_write(struct conn *c);
+/* Sends what is queued, then closes with CODE and REASON. */
+void conn_close_after(struct conn *c, int code, const char *reason);
+/* Drops what is queued, closes with CODE and REASON, ignores C's messages. */
+void conn_close_now(struct conn *c, int code, const char *reason);
+/* The writable callback: the next fragment, or the close frame once the
+ * queue is out. Returns -1 to have lws close the connection. */
+int conn_writeable(struct conn *c);
 
 /* review_publish.c */
 

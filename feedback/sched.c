@@ -501,28 +501,29 @@ void sched_publish_failed(sched *s, struct sched_assignment *a, gint64 now_ns)
 	sched_tick(s, now_ns);
 }
 
-void sched_decline(sched *s, struct sched_assignment *a, gint64 now_ns)
+/* The reviewer gave A back (a decline, or a stored skip): offered to
+ * someone else, or expired as declined after the last attempt. */
+static void give_back(sched *s, struct sched_assignment *a, gint64 now_ns)
 {
 	struct entry *e = entry_of(s, a);
 	sched_reviewer *r = a->reviewer;
 
 	unassign(s, e);
-	s->st.declined++;
 	requeue_or_expire(s, e, "declined", now_ns);
 	reviewer_resume(s, r, now_ns);
 	dispatch(s, now_ns);
 }
 
+void sched_decline(sched *s, struct sched_assignment *a, gint64 now_ns)
+{
+	s->st.declined++;
+	give_back(s, a, now_ns);
+}
+
 void sched_skipped(sched *s, struct sched_assignment *a, gint64 now_ns)
 {
-	struct entry *e = entry_of(s, a);
-	sched_reviewer *r = a->reviewer;
-
-	unassign(s, e);
 	s->st.skipped++;
-	requeue_or_expire(s, e, "declined", now_ns);
-	reviewer_resume(s, r, now_ns);
-	dispatch(s, now_ns);
+	give_back(s, a, now_ns);
 }
 
 void sched_ambiguous(sched *s, struct sched_assignment *a, gint64 now_ns)

@@ -57,3 +57,12 @@ int cli_on_stop_signals(void (*handler)(int))
 	sa.sa_handler = SIG_IGN;
 	return sigaction(SIGPIPE, &sa, NULL);
 }
+
+int cli_no_operands(const char *prog, int argc, char **argv, int optind)
+{
+	if (optind >= argc)
+		return 0;
+	fprintf(stderr, "%s: unexpected argument \"%s\"; try '%s --help'\n", prog, argv[optind],
+	        prog);
+	return -1;
+}

@@ -13,6 +13,11 @@ int cli_parse_i64(const char *prog, const char *opt, const char *s, int64_t min,
 int cli_parse_double(const char *prog, const char *opt, const char *s, double min, double max,
                      double *out);
 
+/* After getopt: the tool takes no operands. Returns 0 when ARGV has
+ * nothing from OPTIND on, else -1 after printing "PROG: unexpected
+ * argument "X"; try 'PROG --help'" on stderr. */
+int cli_no_operands(const char *prog, int argc, char **argv, int optind);
+
 /* Calls HANDLER on SIGINT and SIGTERM, installed without SA_RESTART so
  * blocking calls return EINTR and the tool can stop; ignores SIGPIPE so a
  * closed socket or pipe is an error return, not a death. Returns 0 or -1

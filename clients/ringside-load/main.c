@@ -539,12 +539,8 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr,
-		        LOAD_PROG ": unexpected argument \"%s\"; try '" LOAD_PROG " --help'\n",
-		        argv[optind]);
+	if (cli_no_operands(LOAD_PROG, argc, argv, optind))
 		goto out;
-	}
 	if (!url || ntok != 1) {
 		fprintf(stderr, LOAD_PROG ": --url and one of --token, --tokens, --token-prefix "
 		                          "are required; try '" LOAD_PROG " --help'\n");

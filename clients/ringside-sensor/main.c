@@ -330,11 +330,8 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, PROG ": unexpected argument \"%s\"; try '" PROG " --help'\n",
-		        argv[optind]);
+	if (cli_no_operands(PROG, argc, argv, optind))
 		goto out;
-	}
 	if (!conf.to || !channels) {
 		fprintf(stderr, PROG ": --to and --channels are required; try '" PROG " --help'\n");
 		goto out;

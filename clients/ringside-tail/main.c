@@ -538,11 +538,8 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, PROG ": unexpected argument \"%s\"; try '" PROG " --help'\n",
-		        argv[optind]);
+	if (cli_no_operands(PROG, argc, argv, optind))
 		goto out;
-	}
 	if (!t.conf.consumer) {
 		if (gethostname(hostname, sizeof(hostname)) || !hostname[0])
 			snprintf(hostname, sizeof(hostname), "%s", PROG);

@@ -12,6 +12,7 @@
 
 #include <openssl/crypto.h>
 
+#include "common/cli.h"
 #include "feedback/token.h"
 
 #define PROG "ringside-token"
@@ -190,11 +191,8 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, PROG ": unexpected argument \"%s\"; try '" PROG " --help'\n",
-		        argv[optind]);
+	if (cli_no_operands(PROG, argc, argv, optind))
 		goto out;
-	}
 	if (id_of) {
 		token_id(id_of, id);
 		printf("%s\n", id);

@@ -1,0 +1,176 @@
+/* A reviewer connection's way out: its bounded send queue, written in
+ * fragments when lws says the socket is writable, and its close. */
+#include <string.h>
+
+#include "feedback/review_internal.h"
+#include "feedback/wire.h"
+
+#define CLOSE_ACK_S 5 /* how long a peer may take to answer our close */
+/* lws writes a close frame for this write type (its LWS_WRITE_CLOSE,
+ * which lws-write.h leaves out in favour of lws_close_reason) */
+#define WRITE_CLOSE ((enum lws_write_protocol)4)
+
+/* Idle callback: connections whose send queue overflowed give their
+ * windows back and are dropped without waiting for the peer to read. */
+static gboolean reap_overflowed(gpointer user)
+{
+	review *rv = user;
+	GHashTableIter it;
+	gpointer v;
+
+	rv->reap_id = 0;
+	g_hash_table_iter_init(&it, rv->conns);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct conn *c = v;
+
+		if (!c->overflowed)
+			continue;
+		if (c->sr && rv->sched) {
+			sched_reviewer_leave(rv->sched, c->sr, now_ns());
+			c->sr = NULL;
+		}
+		if (c->wsi)
+			lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT,
+			                LWS_TO_KILL_ASYNC);
+	}
+	return G_SOURCE_REMOVE;
+}
+
+/* Asks lws for a writable callback. A connection without a socket (made by
+ * review_test.h) has nobody to ask. */
+void conn_want_write(struct conn *c)
+{
+	if (c->wsi)
+		lws_callback_on_writable(c->wsi);
+}
+
+/* Forgets everything queued for C, sent in part or not at all. */
+static void conn_drop_queue(struct conn *c)
+{
+	GBytes *b;
+
+	while ((b = g_queue_pop_head(&c->outq)))
+		g_bytes_unref(b);
+	c->out_bytes = 0;
+	c->out_off = 0;
+}
+
+/* Queues MSG (taken) for C and asks for a writable callback. Over the
+ * connection's cap the connection is closed instead: a reviewer who
+ * cannot keep up must not hold the daemon's memory. */
+void conn_send(struct conn *c, GBytes *msg)
+{
+	gsize len = g_bytes_get_size(msg);
+
+	if (c->close_code) {
+		g_bytes_unref(msg);
+		return;
+	}
+	if (c->out_bytes + len > c->rv->cfg->send_queue_bytes) {
+		g_bytes_unref(msg);
+		c->rv->send_overflow++;
+		g_warning("reviewer %s: send queue over %zu bytes; closing the connection",
+		          c->reviewer_id ? c->reviewer_id : "(no hello yet)",
+		          c->rv->cfg->send_queue_bytes);
+		/* A peer that does not read never drains its queue, so do not
+		 * wait for it: its windows go to others now, the socket is
+		 * dropped from the event loop's next turn. */
+		conn_drop_queue(c);
+		c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
+		g_strlcpy(c->close_reason, "send queue full", sizeof(c->close_reason));
+		c->overflowed = TRUE;
+		/* This may run inside a scheduler callback: leave it later,
+		 * but not for an idle loop, which a flooding peer keeps busy. */
+		if (!c->rv->reap_id)
+			c->rv->reap_id = g_idle_add_full(G_PRIORITY_DEFAULT, reap_overflowed,
+			                                 c->rv, NULL);
+		return;
+	}
+	c->out_bytes += len;
+	g_queue_push_tail(&c->outq, msg);
+	conn_want_write(c);
+}
+
+void conn_error(struct conn *c, const char *code, const char *message, const char *label_id,
+                const char *window_id)
+{
+	conn_send(c, wire_pack_error(code, message, label_id, window_id));
+}
+
+/* Sends the queued messages that fit, then closes with CODE. */
+void conn_close_after(struct conn *c, int code, const char *reason)
+{
+	if (c->close_code)
+		return;
+	conn_send(c, wire_pack_error(code == LWS_CLOSE_STATUS_GOINGAWAY ? "shutdown" : "closing",
+	                             reason, NULL, NULL));
+	c->close_code = code;
+	g_strlcpy(c->close_reason, reason, sizeof(c->close_reason));
+	conn_want_write(c);
+}
+
+/* Writes C's close frame (close_code, close_reason) and gives the peer
+ * CLOSE_ACK_S to answer with its own, which ends the connection
+ * (LWS_CALLBACK_WS_PEER_INITIATED_CLOSE). lws's own way, lws_close_reason
+ * and -1 from the callback, closes the socket at once on its libuv event
+ * library (a second close it makes there to test itself), the frame
+ * unsent. Returns -1 when the frame cannot be written. */
+static int conn_send_close(struct conn *c)
+{
+	guint8 *p = c->scratch + LWS_PRE;
+	gsize n = strnlen(c->close_reason, sizeof(c->close_reason));
+
+	p[0] = (guint8)(c->close_code >> 8);
+	p[1] = (guint8)c->close_code;
+	memcpy(p + 2, c->close_reason, n);
+	c->close_sent = TRUE;
+	if (lws_write(c->wsi, p, n + 2, WRITE_CLOSE) < (int)(n + 2))
+		return -1;
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_ACK, CLOSE_ACK_S);
+	return 0;
+}
+
+/* Closes C with CODE and REASON as soon as it is writable, dropping what
+ * was queued for it, and stops reading its messages. */
+void conn_close_now(struct conn *c, int code, const char *reason)
+{
+	conn_drop_queue(c);
+	c->deaf = TRUE;
+	c->close_code = code;
+	g_strlcpy(c->close_reason, reason, sizeof(c->close_reason));
+	conn_want_write(c);
+}
+
+/* Writes the next fragment of the head message, or the close frame when
+ * asked and drained. Returns -1 to have lws close the connection. */
+int conn_writeable(struct conn *c)
+{
+	GBytes *msg = g_queue_peek_head(&c->outq);
+	const guint8 *payload;
+	gsize len, chunk;
+	gboolean first, last;
+
+	if (!msg) {
+		if (c->close_code && !c->close_sent)
+			return conn_send_close(c);
+		return 0;
+	}
+	payload = wire_payload(msg, &len);
+	chunk = MIN(len - c->out_off, FRAGMENT_BYTES);
+	first = c->out_off == 0;
+	last = c->out_off + chunk == len;
+	memcpy(c->scratch + LWS_PRE, payload + c->out_off, chunk);
+	if (lws_write(c->wsi, c->scratch + LWS_PRE, chunk,
+	              lws_write_ws_flags(LWS_WRITE_BINARY, first, last)) < (int)chunk)
+		return -1;
+	c->out_off += chunk;
+	if (last) {
+		g_queue_pop_head(&c->outq);
+		c->out_bytes -= g_bytes_get_size(msg);
+		c->out_off = 0;
+		g_bytes_unref(msg);
+	}
+	if (!g_queue_is_empty(&c->outq) || c->close_code)
+		lws_callback_on_writable(c->wsi);
+	return 0;
+}
