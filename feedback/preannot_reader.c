@@ -11,7 +11,8 @@
 
 #include <hiredis/hiredis.h>
 #include <hiredis/async.h>
-#include <hiredis/adapters/glib.h>
+
+#include "feedback/redis_glib.h"
 
 /* Reconnect delays: the first retry after 100 ms, doubling up to 5 s. */
 #define BACKOFF_MIN_MS 100
@@ -363,7 +364,7 @@ static void reader_connect(preannot_reader *r)
 		return;
 	}
 	ac->data = r;
-	src = redis_source_new(ac);
+	src = redis_source_new_quiet(ac);
 	ac->ev.cleanup = reader_source_cleanup; /* takes over our ref on SRC */
 	g_source_attach(src, r->ctx);
 	redisAsyncSetConnectCallback(ac, on_connect);

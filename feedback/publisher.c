@@ -18,7 +18,8 @@
 
 #include <hiredis/hiredis.h>
 #include <hiredis/async.h>
-#include <hiredis/adapters/glib.h>
+
+#include "feedback/redis_glib.h"
 
 /* Reconnect delays: the first retry after 100 ms, doubling up to 5 s. */
 #define PUBLISHER_BACKOFF_MIN_MS 100
@@ -263,7 +264,7 @@ static void publisher_connect(publisher *p)
 		goto out;
 	}
 	ac->data = p;
-	src = redis_source_new(ac);
+	src = redis_source_new_quiet(ac);
 	ac->ev.cleanup = publisher_source_cleanup; /* takes over our ref on SRC */
 	g_source_attach(src, p->ctx);
 	/* After the adapter is in place: this arms the write event that

@@ -374,6 +374,42 @@ static const struct sched_ops review_sched_ops = {
         .start = ops_start,
 };
 
+/* A source that is never ready: its prepare step, which GLib runs before
+ * every poll and, at this priority, before every other source's, writes
+ * what the turn queued (review_flush). The uv source prepared after it
+ * then sees any writable interest the writes left. */
+struct flush_source {
+	GSource src;
+	review *rv;
+};
+
+static gboolean flush_prepare(GSource *s, gint *timeout)
+{
+	review_flush(((struct flush_source *)s)->rv);
+	*timeout = -1;
+	return FALSE;
+}
+
+static gboolean flush_check(GSource *s)
+{
+	(void)s;
+	return FALSE;
+}
+
+static gboolean flush_dispatch(GSource *s, GSourceFunc cb, gpointer user)
+{
+	(void)s;
+	(void)cb;
+	(void)user;
+	return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs flush_funcs = {
+        .prepare = flush_prepare,
+        .check = flush_check,
+        .dispatch = flush_dispatch,
+};
+
 review *review_new(const struct rs_config *cfg, publisher *pub)
 {
 	review *rv = g_new0(review, 1);
@@ -387,6 +423,13 @@ review *review_new(const struct rs_config *cfg, publisher *pub)
 	        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)recent_free);
 	g_queue_init(&rv->recent_order);
 	rv->auth = auth_new(cfg);
+	rv->flushq = g_array_new(FALSE, FALSE, sizeof(guint64));
+	rv->flush_buf = g_malloc(LWS_PRE + FLUSH_BYTES);
+	rv->flush_src = g_source_new(&flush_funcs, sizeof(struct flush_source));
+	((struct flush_source *)rv->flush_src)->rv = rv;
+	g_source_set_priority(rv->flush_src, G_PRIORITY_HIGH);
+	g_source_set_name(rv->flush_src, "review flush");
+	g_source_attach(rv->flush_src, g_main_context_get_thread_default());
 	return rv;
 }
 
@@ -430,6 +473,10 @@ void review_free(review *rv)
 		return;
 	g_clear_pointer(&rv->sched, sched_free);
 	g_clear_handle_id(&rv->reap_id, g_source_remove);
+	g_source_destroy(rv->flush_src);
+	g_source_unref(rv->flush_src);
+	g_array_unref(rv->flushq);
+	g_free(rv->flush_buf);
 	g_hash_table_unref(rv->conns);
 	g_hash_table_unref(rv->inflight);
 	g_queue_clear(&rv->recent_order);

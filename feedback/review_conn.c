@@ -44,6 +44,18 @@ void conn_want_write(struct conn *c)
 		lws_callback_on_writable(c->wsi);
 }
 
+/* Has C written at the end of this main-loop turn (review_flush), with
+ * whatever else the turn queues for it: an ack and the next task go out
+ * in one send, and a socket that takes them needs no writable callback,
+ * whose interest changes cost libuv two epoll_ctl calls each. */
+static void conn_flush_later(struct conn *c)
+{
+	if (!c->wsi || c->flush_queued)
+		return;
+	c->flush_queued = TRUE;
+	g_array_append_val(c->rv->flushq, c->serial);
+}
+
 /* Forgets everything queued for C, sent in part or not at all. */
 static void conn_drop_queue(struct conn *c)
 {
@@ -88,7 +100,7 @@ void conn_send(struct conn *c, GBytes *msg)
 	}
 	c->out_bytes += len;
 	g_queue_push_tail(&c->outq, msg);
-	conn_want_write(c);
+	conn_flush_later(c);
 }
 
 void conn_error(struct conn *c, const char *code, const char *message, const char *label_id,
@@ -141,20 +153,63 @@ void conn_close_now(struct conn *c, int code, const char *reason)
 	conn_want_write(c);
 }
 
-/* Writes the next fragment of the head message, or the close frame when
- * asked and drained. Returns -1 to have lws close the connection. */
-int conn_writeable(struct conn *c)
+/* Frames as many whole messages from the head of C's queue as fit in
+ * FLUSH_BYTES into rv->flush_buf and writes them with one lws_write of
+ * the raw bytes (a server's frames are unmasked: a header, the payload;
+ * FLUSH_BYTES keeps every batched length under 65536, so the header is
+ * 2 or 4 bytes). lws keeps whatever the socket did not take and sends it
+ * before the next writable callback. Returns the number of messages
+ * written (0: the head message is too large to batch, or nothing is
+ * queued), -1 on a write error. Only between messages: never inside a
+ * fragmented one. */
+static int conn_write_batch(struct conn *c)
+{
+	guint8 *buf = c->rv->flush_buf + LWS_PRE;
+	gsize used = 0;
+	int n = 0;
+
+	G_STATIC_ASSERT(FLUSH_BYTES <= 65536);
+	for (GList *l = c->outq.head; l; l = l->next) {
+		gsize len;
+		const guint8 *payload = wire_payload(l->data, &len);
+		gsize hdr = len < 126 ? 2 : 4;
+
+		if (used + hdr + len > FLUSH_BYTES)
+			break;
+		buf[used] = 0x82; /* FIN, binary */
+		if (hdr == 2) {
+			buf[used + 1] = (guint8)len;
+		} else {
+			buf[used + 1] = 126; /* a 16-bit length follows */
+			buf[used + 2] = (guint8)(len >> 8);
+			buf[used + 3] = (guint8)len;
+		}
+		memcpy(buf + used + hdr, payload, len);
+		used += hdr + len;
+		n++;
+	}
+	if (!n)
+		return 0;
+	if (lws_write(c->wsi, buf, used, LWS_WRITE_RAW) < (int)used)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		GBytes *msg = g_queue_pop_head(&c->outq);
+
+		c->out_bytes -= g_bytes_get_size(msg);
+		g_bytes_unref(msg);
+	}
+	return n;
+}
+
+/* Writes the next fragment of the head message. Returns -1 on a write
+ * error. */
+static int conn_write_fragment(struct conn *c)
 {
 	GBytes *msg = g_queue_peek_head(&c->outq);
 	const guint8 *payload;
 	gsize len, chunk;
 	gboolean first, last;
 
-	if (!msg) {
-		if (c->close_code && !c->close_sent)
-			return conn_send_close(c);
-		return 0;
-	}
 	payload = wire_payload(msg, &len);
 	chunk = MIN(len - c->out_off, FRAGMENT_BYTES);
 	first = c->out_off == 0;
@@ -170,7 +225,66 @@ int conn_writeable(struct conn *c)
 		c->out_off = 0;
 		g_bytes_unref(msg);
 	}
+	return 0;
+}
+
+/* Writes what is queued for C: whole small messages in one batch, a large
+ * one a fragment at a time. Returns -1 on a write error. */
+static int conn_write_some(struct conn *c)
+{
+	int n = 0;
+
+	if (c->out_off == 0)
+		n = conn_write_batch(c);
+	if (n == 0 && !g_queue_is_empty(&c->outq))
+		n = conn_write_fragment(c);
+	return n < 0 ? -1 : 0;
+}
+
+/* The writable callback: the next batch or fragment, or the close frame
+ * when asked and drained. Returns -1 to have lws close the connection. */
+int conn_writeable(struct conn *c)
+{
+	if (g_queue_is_empty(&c->outq)) {
+		if (c->close_code && !c->close_sent)
+			return conn_send_close(c);
+		return 0;
+	}
+	if (conn_write_some(c) < 0)
+		return -1;
 	if (!g_queue_is_empty(&c->outq) || c->close_code)
 		lws_callback_on_writable(c->wsi);
 	return 0;
+}
+
+/* Writes C's queue now if its socket has room (lws holds nothing unsent
+ * for it); otherwise, and for what does not fit, a writable callback. */
+static void conn_flush(struct conn *c)
+{
+	c->flush_queued = FALSE;
+	if (c->close_sent || g_queue_is_empty(&c->outq))
+		return;
+	if (c->out_off == 0 && !lws_partial_buffered(c->wsi) &&
+	    conn_write_batch(c) < 0) {
+		/* The socket failed: lws has marked it unusable; closing
+		 * it is left to lws's next turn. */
+		conn_drop_queue(c);
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+		return;
+	}
+	if (!g_queue_is_empty(&c->outq) || c->close_code)
+		lws_callback_on_writable(c->wsi);
+}
+
+void review_flush(review *rv)
+{
+	GArray *q = rv->flushq;
+
+	for (guint i = 0; i < q->len; i++) {
+		struct conn *c = g_hash_table_lookup(rv->conns, &g_array_index(q, guint64, i));
+
+		if (c && c->flush_queued)
+			conn_flush(c);
+	}
+	g_array_set_size(q, 0);
 }

@@ -12,6 +12,7 @@
 
 #define CLOSE_REASON_MAX 100
 #define FRAGMENT_BYTES (64 * 1024) /* largest websocket fragment written */
+#define FLUSH_BYTES (64 * 1024)    /* most bytes of whole messages written at once */
 #define RS_FLAG_KINDS 4 /* ringside.v1.FlagKind values 0..3 */
 
 /* One of these per websocket connection (lws per-session data). */
@@ -31,6 +32,7 @@ struct conn {
 	gboolean close_sent; /* our close frame is out: the peer's reply ends it */
 	gboolean deaf;       /* closing for what it sent: its messages are dropped */
 	gboolean overflowed; /* send queue passed its cap: to be dropped */
+	gboolean flush_queued; /* in review.flushq: written at the end of the turn */
 	char close_reason[CLOSE_REASON_MAX];
 	struct auth_identity id; /* who the hello's token said; valid with reviewer_id */
 	double rate_tokens;      /* message rate limit: a token bucket */
@@ -51,6 +53,9 @@ struct review {
 
 	gboolean stopping; /* no new connections; set by review_close_all */
 	guint reap_id;     /* idle source dropping overflowed connections */
+	GArray *flushq;    /* serials of connections with messages to write */
+	guint8 *flush_buf; /* LWS_PRE + FLUSH_BYTES: one batch of framed messages */
+	GSource *flush_src; /* runs review_flush before each main-loop poll */
 	guint64 bad_messages, labels_ok, labels_invalid, labels_failed, auth_failures;
 	guint64 send_overflow, expired_published, expired_lost, messages_in;
 	auth *auth;
@@ -79,9 +84,11 @@ void conn_want_write(struct conn *c);
 void conn_close_after(struct conn *c, int code, const char *reason);
 /* Drops what is queued, closes with CODE and REASON, ignores C's messages. */
 void conn_close_now(struct conn *c, int code, const char *reason);
-/* The writable callback: the next fragment, or the close frame once the
- * queue is out. Returns -1 to have lws close the connection. */
+/* The writable callback: the next batch or fragment, or the close frame
+ * once the queue is out. Returns -1 to have lws close the connection. */
 int conn_writeable(struct conn *c);
+/* Writes what this turn queued for each connection (see conn_send). */
+void review_flush(review *rv);
 
 /* review_publish.c */
 
