@@ -54,7 +54,9 @@ struct publisher {
 	char *addr;          /* "host:port" for messages */
 	char *not_connected; /* "redis not connected (host:port)" */
 	guint64 maxlen;
+	char maxlen_arg[24]; /* maxlen in decimal, for the command */
 	guint max_inflight;
+	GString *cmd;        /* the command being formatted, reused */
 
 	/* The live or connecting context, NULL between attempts. hiredis
 	 * frees it by itself after a failed connect or a lost connection. */
@@ -322,6 +324,8 @@ publisher *publisher_new(const struct publisher_conf *conf, GMainContext *ctx)
 		p->addr = g_strdup_printf("%s:%u", host, (unsigned)conf->port);
 	p->not_connected = g_strdup_printf("redis not connected (%s)", p->addr);
 	p->maxlen = conf->maxlen;
+	g_snprintf(p->maxlen_arg, sizeof p->maxlen_arg, "%" G_GUINT64_FORMAT, p->maxlen);
+	p->cmd = g_string_sized_new(1024);
 	p->max_inflight = conf->max_inflight ? conf->max_inflight : PUBLISHER_DEFAULT_INFLIGHT;
 	p->user = g_strdup(conf->user);
 	p->password = g_strdup(conf->password);
@@ -367,6 +371,7 @@ void publisher_free(publisher *p)
 	g_free(p->host);
 	g_free(p->addr);
 	g_free(p->not_connected);
+	g_string_free(p->cmd, TRUE);
 	g_free(p->user);
 	if (p->password)
 		memset(p->password, 0, strlen(p->password));
@@ -410,6 +415,30 @@ static void publisher_on_reply(redisAsyncContext *ac, void *r, void *privdata)
 	}
 }
 
+/* Appends PREFIX, N in decimal and CRLF to CMD: a header of Redis's
+ * protocol ("*3", "$4"). */
+static void cmd_header(GString *cmd, char prefix, gsize n)
+{
+	char num[24];
+	gsize i = sizeof num - 2;
+
+	num[sizeof num - 2] = '\r';
+	num[sizeof num - 1] = '\n';
+	do
+		num[--i] = (char)('0' + n % 10);
+	while ((n /= 10) && i > 1);
+	num[--i] = prefix;
+	g_string_append_len(cmd, num + i, (gssize)(sizeof num - i));
+}
+
+/* Appends one bulk string of a command in Redis's protocol to CMD. */
+static void cmd_arg(GString *cmd, const char *s, gsize len)
+{
+	cmd_header(cmd, '$', len);
+	g_string_append_len(cmd, s, (gssize)len);
+	g_string_append_len(cmd, "\r\n", 2);
+}
+
 /* Queues XADD STREAM [MAXLEN ~ N] * f1 v1 ... on the connection; the
  * command is formatted (copied) before this returns. O(total bytes). When
  * the request cannot be sent, done gets the reason before this returns. */
@@ -417,12 +446,9 @@ void publisher_xadd(publisher *p, const char *stream, guint n_fields, const char
                     const char *const *values, const gsize *vlens, publisher_done_fn done,
                     void *user)
 {
-	const char **argv = NULL;
-	size_t *argvlen = NULL;
 	struct publisher_req *req = NULL;
 	g_autofree char *err = NULL; /* a copy: done may free P */
-	char maxlen[24];
-	int argc = 0;
+	GString *cmd = p->cmd;
 
 	g_return_if_fail(p && stream && done);
 	p->publish_total++;
@@ -440,37 +466,26 @@ void publisher_xadd(publisher *p, const char *stream, guint n_fields, const char
 		goto out;
 	}
 
-	argv = g_new(const char *, 6 + 2 * (gsize)n_fields);
-	argvlen = g_new(size_t, 6 + 2 * (gsize)n_fields);
-	argv[argc] = "XADD";
-	argvlen[argc++] = 4;
-	argv[argc] = stream;
-	argvlen[argc++] = strlen(stream);
+	g_string_truncate(cmd, 0);
+	cmd_header(cmd, '*', (p->maxlen > 0 ? 6 : 3) + 2 * (gsize)n_fields);
+	cmd_arg(cmd, "XADD", 4);
+	cmd_arg(cmd, stream, strlen(stream));
 	if (p->maxlen > 0) {
-		g_snprintf(maxlen, sizeof maxlen, "%" G_GUINT64_FORMAT, p->maxlen);
-		argv[argc] = "MAXLEN";
-		argvlen[argc++] = 6;
-		argv[argc] = "~";
-		argvlen[argc++] = 1;
-		argv[argc] = maxlen;
-		argvlen[argc++] = strlen(maxlen);
+		cmd_arg(cmd, "MAXLEN", 6);
+		cmd_arg(cmd, "~", 1);
+		cmd_arg(cmd, p->maxlen_arg, strlen(p->maxlen_arg));
 	}
-	argv[argc] = "*";
-	argvlen[argc++] = 1;
+	cmd_arg(cmd, "*", 1);
 	for (guint i = 0; i < n_fields; i++) {
-		argv[argc] = fields[i];
-		argvlen[argc++] = strlen(fields[i]);
-		argv[argc] = values[i];
-		argvlen[argc++] = vlens[i];
+		cmd_arg(cmd, fields[i], strlen(fields[i]));
+		cmd_arg(cmd, values[i], vlens[i]);
 	}
 
-	req = g_new0(struct publisher_req, 1);
+	req = g_new(struct publisher_req, 1);
+	*req = (struct publisher_req){.p = p, .done = done, .user = user};
 	req->link.data = req;
-	req->p = p;
-	req->done = done;
-	req->user = user;
 	req->sent_us = g_get_monotonic_time();
-	if (redisAsyncCommandArgv(p->ac, publisher_on_reply, req, argc, argv, argvlen) !=
+	if (redisAsyncFormattedCommand(p->ac, publisher_on_reply, req, cmd->str, cmd->len) !=
 	    REDIS_OK) {
 		/* The context is disconnecting or being freed. */
 		g_free(req);
@@ -479,8 +494,6 @@ void publisher_xadd(publisher *p, const char *stream, guint n_fields, const char
 	}
 	g_queue_push_tail_link(&p->pending, &req->link);
 out:
-	g_free(argv);
-	g_free(argvlen);
 	if (err) {
 		p->errors_total++;
 		done(NULL, err, user);

@@ -317,11 +317,19 @@ static void ops_offer(void *conn, const struct sched_assignment *a, void *user)
 {
 	struct conn *c = conn;
 	review *rv = user;
+	const struct rs_group_conf *g = a->window->group;
+	GBytes *tmpl = g_hash_table_lookup(rv->templates, g);
 	/* A held task's box is counted from when it starts: the whole of it. */
-	gint64 left = a->held ? a->window->group->time_box_ns : a->deadline_ns - a->assigned_ns;
+	gint64 left = a->held ? g->time_box_ns : a->deadline_ns - a->assigned_ns;
 
-	conn_send(c, wire_pack_task(a->packed_window, a->window->group, a->deadline_ns,
-	                            (guint)(left / 1000000), a->attempt, a->held));
+	/* A group's template is fixed for the daemon's life (a reload
+	 * that changes it asks for a restart): packed once. */
+	if (!tmpl) {
+		tmpl = wire_pack_template(g);
+		g_hash_table_insert(rv->templates, (gpointer)g, tmpl);
+	}
+	conn_send(c, wire_pack_task(a->packed_window, tmpl, a->deadline_ns, (guint)(left / 1000000),
+	                            a->attempt, a->held));
 	if (rv->rec)
 		recovery_window_offered(rv->rec, a->window->id, sched_reviewer_id(a->reviewer));
 }
@@ -419,10 +427,9 @@ review *review_new(const struct rs_config *cfg, publisher *pub)
 	rv->sched = sched_new(cfg, cfg->send_queue_bytes, &review_sched_ops, rv);
 	rv->conns = g_hash_table_new(g_int64_hash, g_int64_equal);
 	rv->inflight = g_hash_table_new(g_str_hash, g_str_equal);
-	rv->recent =
-	        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)recent_free);
-	g_queue_init(&rv->recent_order);
+	rv->recent = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
 	rv->auth = auth_new(cfg);
+	rv->templates = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)g_bytes_unref);
 	rv->flushq = g_array_new(FALSE, FALSE, sizeof(guint64));
 	rv->flush_buf = g_malloc(LWS_PRE + FLUSH_BYTES);
 	rv->flush_src = g_source_new(&flush_funcs, sizeof(struct flush_source));
@@ -476,10 +483,10 @@ void review_free(review *rv)
 	g_source_destroy(rv->flush_src);
 	g_source_unref(rv->flush_src);
 	g_array_unref(rv->flushq);
+	g_hash_table_unref(rv->templates);
 	g_free(rv->flush_buf);
 	g_hash_table_unref(rv->conns);
 	g_hash_table_unref(rv->inflight);
-	g_queue_clear(&rv->recent_order);
 	g_hash_table_unref(rv->recent);
 	auth_free(rv->auth);
 	g_free(rv);

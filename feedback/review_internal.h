@@ -13,6 +13,7 @@
 #define CLOSE_REASON_MAX 100
 #define FRAGMENT_BYTES (64 * 1024) /* largest websocket fragment written */
 #define FLUSH_BYTES (64 * 1024)    /* most bytes of whole messages written at once */
+#define RECENT_LABELS 4096 /* label ids remembered for idempotent replays */
 #define RS_FLAG_KINDS 4 /* ringside.v1.FlagKind values 0..3 */
 
 /* One of these per websocket connection (lws per-session data). */
@@ -48,11 +49,13 @@ struct review {
 	GHashTable *conns; /* serial -> struct conn * */
 	guint64 next_serial;
 	GHashTable *inflight; /* label_id -> struct pending * */
-	GHashTable *recent;   /* label_id -> struct recent * */
-	GQueue recent_order;  /* label ids, oldest first (keys of recent) */
+	GHashTable *recent;   /* label_id -> struct recent *, owning them */
+	struct recent *recent_ring[RECENT_LABELS]; /* the values of recent, a ring */
+	guint recent_next;    /* the ring's oldest slot, next to be reused */
 
 	gboolean stopping; /* no new connections; set by review_close_all */
 	guint reap_id;     /* idle source dropping overflowed connections */
+	GHashTable *templates; /* struct rs_group_conf * -> its packed LabelTemplate */
 	GArray *flushq;    /* serials of connections with messages to write */
 	guint8 *flush_buf; /* LWS_PRE + FLUSH_BYTES: one batch of framed messages */
 	GSource *flush_src; /* runs review_flush before each main-loop poll */
@@ -92,9 +95,6 @@ void review_flush(review *rv);
 
 /* review_publish.c */
 
-/* What a stored label's id maps to (the values of review.recent). */
-struct recent;
-void recent_free(struct recent *r);
 /* A Submit from C: validate, publish, ack once Redis has it. */
 void handle_submit(struct conn *c, Ringside__V1__Label *l);
 /* Publishes EX (filled in but for expired_ns) to the expired stream. */

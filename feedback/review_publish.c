@@ -12,7 +12,6 @@
 #include "feedback/sched.h"
 #include "feedback/wire.h"
 
-#define RECENT_LABELS 4096 /* label ids remembered for idempotent replays */
 
 /* One of these per label on its way to Redis. */
 struct pending {
@@ -25,10 +24,12 @@ struct pending {
 	Ringside__V1__FlagKind flag; /* FLAG_NONE unless the label was flagged */
 };
 
-/* What a stored label's id maps to, for replays after a lost ack. */
+/* What a stored label's id maps to, for replays after a lost ack: one
+ * allocation holding the three strings (the id is the table's key). */
 struct recent {
-	char *window_id;
-	char *stream_id;
+	const char *window_id;
+	const char *stream_id;
+	char label_id[];
 };
 
 /* The connection of REVIEWER_ID that should hear about a label: the one
@@ -64,29 +65,24 @@ static void send_ack(struct conn *c, const char *label_id, const char *window_id
 	conn_send(c, wire_pack_server(&m));
 }
 
-void recent_free(struct recent *r)
-{
-	g_free(r->window_id);
-	g_free(r->stream_id);
-	g_free(r);
-}
-
 static void remember(review *rv, const char *label_id, const char *window_id, const char *stream_id)
 {
-	struct recent *r = g_new0(struct recent, 1);
-	char *key = g_strdup(label_id);
+	gsize nl = strlen(label_id) + 1, nw = strlen(window_id) + 1, ns = strlen(stream_id) + 1;
+	struct recent *r, **slot;
 
-	r->window_id = g_strdup(window_id);
-	r->stream_id = g_strdup(stream_id);
-	if (g_hash_table_contains(rv->recent, key)) {
-		recent_free(r);
-		g_free(key);
+	if (g_hash_table_contains(rv->recent, label_id))
 		return;
-	}
-	g_hash_table_insert(rv->recent, key, r);
-	g_queue_push_tail(&rv->recent_order, key);
-	while (rv->recent_order.length > RECENT_LABELS)
-		g_hash_table_remove(rv->recent, g_queue_pop_head(&rv->recent_order));
+	r = g_malloc(sizeof(*r) + nl + nw + ns);
+	memcpy(r->label_id, label_id, nl);
+	r->window_id = memcpy(r->label_id + nl, window_id, nw);
+	r->stream_id = memcpy(r->label_id + nl + nw, stream_id, ns);
+	/* The ring holds the RECENT_LABELS newest; the oldest makes room. */
+	slot = &rv->recent_ring[rv->recent_next];
+	rv->recent_next = (rv->recent_next + 1) % RECENT_LABELS;
+	if (*slot)
+		g_hash_table_remove(rv->recent, (*slot)->label_id);
+	*slot = r;
+	g_hash_table_insert(rv->recent, r->label_id, r);
 }
 
 static void pending_free(struct pending *p)

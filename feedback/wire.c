@@ -11,6 +11,7 @@ G_STATIC_ASSERT(WIRE_PRE >= LWS_PRE);
  * ServerMessage.task = 2 and Task.window = 1, both length-delimited. */
 #define TAG_SERVER_TASK ((2 << 3) | 2)
 #define TAG_TASK_WINDOW ((1 << 3) | 2)
+#define TAG_TASK_TEMPLATE ((2 << 3) | 2)
 /* Window.preannotations = 8, length-delimited, appended already packed. */
 #define TAG_WINDOW_PREANNOTATION ((8 << 3) | 2)
 
@@ -195,16 +196,12 @@ GBytes *wire_pack_window(const rs_window *w)
 	return g_bytes_new_take(buf, len);
 }
 
-GBytes *wire_pack_task(GBytes *packed_window, const struct rs_group_conf *g, gint64 deadline_ns,
-                       guint time_box_ms, guint attempt, gboolean held)
+GBytes *wire_pack_template(const struct rs_group_conf *g)
 {
-	Ringside__V1__Task task = RINGSIDE__V1__TASK__INIT;
 	Ringside__V1__LabelTemplate tmpl = RINGSIDE__V1__LABEL_TEMPLATE__INIT;
-	gsize wlen, rest_len, task_len, total;
-	const guint8 *wdata = g_bytes_get_data(packed_window, &wlen);
-	guint8 *buf, *p;
-
 	Ringside__V1__LabelKind kinds[RS_LABEL_KINDS_MAX];
+	gsize len;
+	guint8 *buf;
 
 	for (guint i = 0; i < g->n_kinds; i++)
 		kinds[i] = (Ringside__V1__LabelKind)g->kind_order[i];
@@ -227,26 +224,51 @@ GBytes *wire_pack_task(GBytes *packed_window, const struct rs_group_conf *g, gin
 	tmpl.sound_tags = g->sound_tags;
 	tmpl.extend_ms = (uint32_t)(g->extend_ns / 1000000);
 	tmpl.max_extensions = g->extend_ns ? g->max_extensions : 0;
-	task.template_ = &tmpl;
+	len = ringside__v1__label_template__get_packed_size(&tmpl);
+	buf = g_malloc(len ? len : 1);
+	ringside__v1__label_template__pack(&tmpl, buf);
+	return g_bytes_new_take(buf, len);
+}
+
+/* Appends field TAG (length-delimited) holding BYTES at P; returns the
+ * end. */
+static guint8 *put_bytes_field(guint8 *p, guint8 tag, GBytes *bytes)
+{
+	gsize len;
+	const guint8 *data = g_bytes_get_data(bytes, &len);
+
+	*p++ = tag;
+	p += varint_put(p, len);
+	if (len) /* an empty GBytes may have no data pointer */
+		memcpy(p, data, len);
+	return p + len;
+}
+
+GBytes *wire_pack_task(GBytes *packed_window, GBytes *packed_template, gint64 deadline_ns,
+                       guint time_box_ms, guint attempt, gboolean held)
+{
+	Ringside__V1__Task task = RINGSIDE__V1__TASK__INIT;
+	gsize wlen = g_bytes_get_size(packed_window), tlen = g_bytes_get_size(packed_template);
+	gsize rest_len, task_len, total;
+	guint8 *buf, *p;
+
 	task.deadline_ns = deadline_ns;
 	task.time_box_ms = time_box_ms;
 	task.attempt = attempt;
 	task.held = held;
-	/* The Task without its window, then the window's field spliced in
+	/* The Task's small fields, with its window and template spliced in
 	 * front: protobuf allows fields in any order, so this is the same
-	 * message as packing it whole, without re-encoding every frame. */
+	 * message as packing it whole, without re-encoding every frame or
+	 * every class name. */
 	rest_len = ringside__v1__task__get_packed_size(&task);
-	task_len = 1 + varint_len(wlen) + wlen + rest_len;
+	task_len = 1 + varint_len(wlen) + wlen + 1 + varint_len(tlen) + tlen + rest_len;
 	total = WIRE_PRE + 1 + varint_len(task_len) + task_len;
 	buf = g_malloc(total);
 	p = buf + WIRE_PRE;
 	*p++ = TAG_SERVER_TASK;
 	p += varint_put(p, task_len);
-	*p++ = TAG_TASK_WINDOW;
-	p += varint_put(p, wlen);
-	if (wlen) /* an empty GBytes may have no data pointer */
-		memcpy(p, wdata, wlen);
-	p += wlen;
+	p = put_bytes_field(p, TAG_TASK_WINDOW, packed_window);
+	p = put_bytes_field(p, TAG_TASK_TEMPLATE, packed_template);
 	p += ringside__v1__task__pack(&task, p);
 	g_assert((gsize)(p - buf) == total);
 	return g_bytes_new_take(buf, total);

@@ -15,10 +15,14 @@
  * window's samples; callers cache the result. */
 GBytes *wire_pack_window(const rs_window *w);
 
+/* Group G's LabelTemplate, packed once for all its tasks. */
+GBytes *wire_pack_template(const struct rs_group_conf *g);
+
 /* A ServerMessage{task} around an already packed window (see
- * wire_pack_window): the window's bytes are copied once, not re-encoded.
- * HELD: a prefetched task (deadline_ns 0, time_box_ms the full box). */
-GBytes *wire_pack_task(GBytes *packed_window, const struct rs_group_conf *g, gint64 deadline_ns,
+ * wire_pack_window) and template (wire_pack_template): their bytes are
+ * copied once, not re-encoded. HELD: a prefetched task (deadline_ns 0,
+ * time_box_ms the full box). */
+GBytes *wire_pack_task(GBytes *packed_window, GBytes *packed_template, gint64 deadline_ns,
 		       guint time_box_ms, guint attempt, gboolean held);
 
 /* A ServerMessage{deadline}: a task's clock started or was extended. */

@@ -261,8 +261,9 @@ struct task_args {
 static Ringside__V1__ServerMessage *check_task(GBytes *packed, const struct rs_group_conf *g,
                                                const struct task_args *t, guint len_bytes)
 {
+	GBytes *tmpl = wire_pack_template(g);
 	GBytes *msg =
-	        wire_pack_task(packed, g, t->deadline_ns, t->time_box_ms, t->attempt, t->held);
+	        wire_pack_task(packed, tmpl, t->deadline_ns, t->time_box_ms, t->attempt, t->held);
 	gsize len, wlen;
 	const guint8 *p = wire_payload(msg, &len), *end = p + len;
 	const guint8 *wdata = g_bytes_get_data(packed, &wlen);
@@ -306,6 +307,7 @@ static Ringside__V1__ServerMessage *check_task(GBytes *packed, const struct rs_g
 	assert_int_equal(task->attempt, t->attempt);
 	assert_int_equal(task->held, t->held);
 	g_bytes_unref(msg);
+	g_bytes_unref(tmpl);
 	return m;
 }
 
