@@ -415,6 +415,8 @@ static void publisher_on_reply(redisAsyncContext *ac, void *r, void *privdata)
 	}
 }
 
+#define CMD_KEEP_BYTES (64 * 1024) /* a larger command buffer is not reused */
+
 /* Appends PREFIX, N in decimal and CRLF to CMD: a header of Redis's
  * protocol ("*3", "$4"). */
 static void cmd_header(GString *cmd, char prefix, gsize n)
@@ -494,6 +496,11 @@ void publisher_xadd(publisher *p, const char *stream, guint n_fields, const char
 	}
 	g_queue_push_tail_link(&p->pending, &req->link);
 out:
+	/* A large label's command is not kept for the rest of the run. */
+	if (cmd->allocated_len > CMD_KEEP_BYTES) {
+		g_string_free(cmd, TRUE);
+		p->cmd = g_string_sized_new(1024);
+	}
 	if (err) {
 		p->errors_total++;
 		done(NULL, err, user);

@@ -1,6 +1,7 @@
 /* Reviewer connections: the ringside.v1 websocket protocol. Everything
- * runs on the main loop; sockets are written only when lws says they are
- * writable, one lws_write per callback, in fragments. */
+ * runs on the main loop; what a turn queues for a connection is written
+ * before the next poll, in one send when the socket has room, else from
+ * lws's writable callback (feedback/review_conn.c). */
 #include "feedback/review.h"
 
 #include <string.h>

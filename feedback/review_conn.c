@@ -10,8 +10,9 @@
  * which lws-write.h leaves out in favour of lws_close_reason) */
 #define WRITE_CLOSE ((enum lws_write_protocol)4)
 
-/* Idle callback: connections whose send queue overflowed give their
- * windows back and are dropped without waiting for the peer to read. */
+/* Idle callback: connections whose send queue overflowed or whose socket
+ * failed give their windows back and are dropped without waiting for the
+ * peer to read. */
 static gboolean reap_overflowed(gpointer user)
 {
 	review *rv = user;
@@ -67,6 +68,25 @@ static void conn_drop_queue(struct conn *c)
 	c->out_off = 0;
 }
 
+/* Gives C's windows back and drops it on the event loop's next turn,
+ * without waiting for the peer to read: a peer that does not read never
+ * drains its queue, and a failed socket never will. Nothing more is
+ * queued or read for it. */
+static void conn_drop(struct conn *c, int code, const char *reason)
+{
+	conn_drop_queue(c);
+	c->close_code = code;
+	g_strlcpy(c->close_reason, reason, sizeof(c->close_reason));
+	c->deaf = TRUE;
+	c->overflowed = TRUE;
+	/* This may run inside a scheduler callback or review_flush: leave
+	 * it later, but not for an idle loop, which a flooding peer keeps
+	 * busy. */
+	if (!c->rv->reap_id)
+		c->rv->reap_id =
+		        g_idle_add_full(G_PRIORITY_DEFAULT, reap_overflowed, c->rv, NULL);
+}
+
 /* Queues MSG (taken) for C and asks for a writable callback. Over the
  * connection's cap the connection is closed instead: a reviewer who
  * cannot keep up must not hold the daemon's memory. */
@@ -84,18 +104,7 @@ void conn_send(struct conn *c, GBytes *msg)
 		g_warning("reviewer %s: send queue over %zu bytes; closing the connection",
 		          c->reviewer_id ? c->reviewer_id : "(no hello yet)",
 		          c->rv->cfg->send_queue_bytes);
-		/* A peer that does not read never drains its queue, so do not
-		 * wait for it: its windows go to others now, the socket is
-		 * dropped from the event loop's next turn. */
-		conn_drop_queue(c);
-		c->close_code = LWS_CLOSE_STATUS_POLICY_VIOLATION;
-		g_strlcpy(c->close_reason, "send queue full", sizeof(c->close_reason));
-		c->overflowed = TRUE;
-		/* This may run inside a scheduler callback: leave it later,
-		 * but not for an idle loop, which a flooding peer keeps busy. */
-		if (!c->rv->reap_id)
-			c->rv->reap_id = g_idle_add_full(G_PRIORITY_DEFAULT, reap_overflowed,
-			                                 c->rv, NULL);
+		conn_drop(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "send queue full");
 		return;
 	}
 	c->out_bytes += len;
@@ -169,6 +178,10 @@ static int conn_write_batch(struct conn *c)
 	int n = 0;
 
 	G_STATIC_ASSERT(FLUSH_BYTES <= 65536);
+	/* A websocket carried on an HTTP/2 stream (RFC 8441) has its frames
+	 * wrapped by lws, which raw bytes would bypass. */
+	if (lws_get_network_wsi(c->wsi) != c->wsi)
+		return 0;
 	for (GList *l = c->outq.head; l; l = l->next) {
 		gsize len;
 		const guint8 *payload = wire_payload(l->data, &len);
@@ -264,12 +277,11 @@ static void conn_flush(struct conn *c)
 	c->flush_queued = FALSE;
 	if (c->close_sent || g_queue_is_empty(&c->outq))
 		return;
-	if (c->out_off == 0 && !lws_partial_buffered(c->wsi) &&
-	    conn_write_batch(c) < 0) {
-		/* The socket failed: lws has marked it unusable; closing
-		 * it is left to lws's next turn. */
-		conn_drop_queue(c);
-		lws_set_timeout(c->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT, LWS_TO_KILL_ASYNC);
+	if (c->out_off == 0 && !lws_partial_buffered(c->wsi) && conn_write_batch(c) < 0) {
+		g_message("reviewer %s: writing to the socket failed; dropping the connection",
+		          c->reviewer_id ? c->reviewer_id : "(no hello yet)");
+		conn_drop(c, LWS_CLOSE_STATUS_ABNORMAL_CLOSE, "write failed");
+		c->close_sent = TRUE; /* no close frame on a failed socket */
 		return;
 	}
 	if (!g_queue_is_empty(&c->outq) || c->close_code)
