@@ -417,28 +417,48 @@ static void publisher_on_reply(redisAsyncContext *ac, void *r, void *privdata)
 
 #define CMD_KEEP_BYTES (64 * 1024) /* a larger command buffer is not reused */
 
-/* Appends PREFIX, N in decimal and CRLF to CMD: a header of Redis's
- * protocol ("*3", "$4"). */
-static void cmd_header(GString *cmd, char prefix, gsize n)
+/* Digits of N in decimal. */
+static gsize dec_len(gsize n)
 {
-	char num[24];
-	gsize i = sizeof num - 2;
+	gsize d = 1;
 
-	num[sizeof num - 2] = '\r';
-	num[sizeof num - 1] = '\n';
-	do
-		num[--i] = (char)('0' + n % 10);
-	while ((n /= 10) && i > 1);
-	num[--i] = prefix;
-	g_string_append_len(cmd, num + i, (gssize)(sizeof num - i));
+	while (n >= 10) {
+		n /= 10;
+		d++;
+	}
+	return d;
 }
 
-/* Appends one bulk string of a command in Redis's protocol to CMD. */
-static void cmd_arg(GString *cmd, const char *s, gsize len)
+/* Bytes of one bulk string of LEN bytes in Redis's protocol. */
+static gsize arg_size(gsize len)
 {
-	cmd_header(cmd, '$', len);
-	g_string_append_len(cmd, s, (gssize)len);
-	g_string_append_len(cmd, "\r\n", 2);
+	return 1 + dec_len(len) + 2 + len + 2;
+}
+
+/* Writes PREFIX, N in decimal and CRLF at P (a header of Redis's
+ * protocol: "*3", "$4"); returns the end. */
+static char *put_header(char *p, char prefix, gsize n)
+{
+	gsize d = dec_len(n);
+
+	*p = prefix;
+	for (gsize i = d; i > 0; i--, n /= 10)
+		p[i] = (char)('0' + n % 10);
+	p += d + 1;
+	*p++ = '\r';
+	*p++ = '\n';
+	return p;
+}
+
+/* Writes one bulk string at P; returns the end. */
+static char *put_arg(char *p, const char *s, gsize len)
+{
+	p = put_header(p, '$', len);
+	memcpy(p, s, len);
+	p += len;
+	*p++ = '\r';
+	*p++ = '\n';
+	return p;
 }
 
 /* Queues XADD STREAM [MAXLEN ~ N] * f1 v1 ... on the connection; the
@@ -451,6 +471,10 @@ void publisher_xadd(publisher *p, const char *stream, guint n_fields, const char
 	struct publisher_req *req = NULL;
 	g_autofree char *err = NULL; /* a copy: done may free P */
 	GString *cmd = p->cmd;
+	const char *head[6]; /* the arguments before the fields */
+	gsize head_len[6], size;
+	guint nh = 0;
+	char *end;
 
 	g_return_if_fail(p && stream && done);
 	p->publish_total++;
@@ -468,20 +492,35 @@ void publisher_xadd(publisher *p, const char *stream, guint n_fields, const char
 		goto out;
 	}
 
-	g_string_truncate(cmd, 0);
-	cmd_header(cmd, '*', (p->maxlen > 0 ? 6 : 3) + 2 * (gsize)n_fields);
-	cmd_arg(cmd, "XADD", 4);
-	cmd_arg(cmd, stream, strlen(stream));
+	/* The command's size first, then the command, in one buffer. */
+	head[nh] = "XADD";
+	head_len[nh++] = 4;
+	head[nh] = stream;
+	head_len[nh++] = strlen(stream);
 	if (p->maxlen > 0) {
-		cmd_arg(cmd, "MAXLEN", 6);
-		cmd_arg(cmd, "~", 1);
-		cmd_arg(cmd, p->maxlen_arg, strlen(p->maxlen_arg));
+		head[nh] = "MAXLEN";
+		head_len[nh++] = 6;
+		head[nh] = "~";
+		head_len[nh++] = 1;
+		head[nh] = p->maxlen_arg;
+		head_len[nh++] = strlen(p->maxlen_arg);
 	}
-	cmd_arg(cmd, "*", 1);
+	head[nh] = "*";
+	head_len[nh++] = 1;
+	size = 1 + dec_len(nh + 2 * (gsize)n_fields) + 2;
+	for (guint i = 0; i < nh; i++)
+		size += arg_size(head_len[i]);
+	for (guint i = 0; i < n_fields; i++)
+		size += arg_size(strlen(fields[i])) + arg_size(vlens[i]);
+	g_string_set_size(cmd, size);
+	end = put_header(cmd->str, '*', nh + 2 * (gsize)n_fields);
+	for (guint i = 0; i < nh; i++)
+		end = put_arg(end, head[i], head_len[i]);
 	for (guint i = 0; i < n_fields; i++) {
-		cmd_arg(cmd, fields[i], strlen(fields[i]));
-		cmd_arg(cmd, values[i], vlens[i]);
+		end = put_arg(end, fields[i], strlen(fields[i]));
+		end = put_arg(end, values[i], vlens[i]);
 	}
+	g_assert((gsize)(end - cmd->str) == size);
 
 	req = g_new(struct publisher_req, 1);
 	*req = (struct publisher_req){.p = p, .done = done, .user = user};
