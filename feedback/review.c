@@ -427,7 +427,6 @@ review *review_new(const struct rs_config *cfg, publisher *pub)
 	rv->pub = pub;
 	rv->sched = sched_new(cfg, cfg->send_queue_bytes, &review_sched_ops, rv);
 	rv->conns = g_hash_table_new(g_int64_hash, g_int64_equal);
-	rv->inflight = g_hash_table_new(g_str_hash, g_str_equal);
 	rv->recent = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
 	rv->auth = auth_new(cfg);
 	rv->templates = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)g_bytes_unref);
@@ -487,7 +486,6 @@ void review_free(review *rv)
 	g_hash_table_unref(rv->templates);
 	g_free(rv->flush_buf);
 	g_hash_table_unref(rv->conns);
-	g_hash_table_unref(rv->inflight);
 	g_hash_table_unref(rv->recent);
 	auth_free(rv->auth);
 	g_free(rv);

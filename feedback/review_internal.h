@@ -48,8 +48,8 @@ struct review {
 	sched *sched;
 	GHashTable *conns; /* serial -> struct conn * */
 	guint64 next_serial;
-	GHashTable *inflight; /* label_id -> struct pending * */
-	GHashTable *recent;   /* label_id -> struct recent *, owning them */
+	GHashTable *recent;   /* label_id -> struct recent *, owning them: labels on
+	                       * their way to Redis and the recently stored */
 	struct recent *recent_ring[RECENT_LABELS]; /* the values of recent, a ring */
 	guint recent_next;    /* the ring's oldest slot, next to be reused */
 

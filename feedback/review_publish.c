@@ -13,22 +13,19 @@
 #include "feedback/wire.h"
 
 
-/* One of these per label on its way to Redis. */
-struct pending {
+/* One of these per label id the daemon knows: on its way to Redis (the
+ * publish's user data, stream_id still empty), then stored (stream_id
+ * set, in review.recent_ring) until RECENT_LABELS newer ones push it out;
+ * a replay after a lost ack is answered from it. One allocation holding
+ * the strings; the id is its key in review.recent, which owns it. */
+struct recent {
 	review *rv;
 	guint64 serial; /* the connection that sent it */
-	char *reviewer_id;
-	char *label_id;
-	char *window_id;
-	struct sched_assignment *a;
+	struct sched_assignment *a; /* while on its way */
 	Ringside__V1__FlagKind flag; /* FLAG_NONE unless the label was flagged */
-};
-
-/* What a stored label's id maps to, for replays after a lost ack: one
- * allocation holding the three strings (the id is the table's key). */
-struct recent {
 	const char *window_id;
-	const char *stream_id;
+	const char *reviewer_id;
+	char stream_id[48]; /* "<ms>-<seq>" (at most 41 characters); "": not stored yet */
 	char label_id[];
 };
 
@@ -65,43 +62,51 @@ static void send_ack(struct conn *c, const char *label_id, const char *window_id
 	conn_send(c, wire_pack_server(&m));
 }
 
-static void remember(review *rv, const char *label_id, const char *window_id, const char *stream_id)
+/* A record for a label of C's about to be published: known from now on
+ * (a resend meanwhile is "being stored now"). */
+static struct recent *recent_add(struct conn *c, const Ringside__V1__Label *l,
+                                 struct sched_assignment *a)
 {
-	gsize nl = strlen(label_id) + 1, nw = strlen(window_id) + 1, ns = strlen(stream_id) + 1;
-	struct recent *r, **slot;
+	gsize nl = strlen(l->label_id) + 1, nw = strlen(l->window_id) + 1;
+	gsize nr = strlen(c->reviewer_id) + 1;
+	struct recent *r = g_malloc(sizeof(*r) + nl + nw + nr);
 
-	if (g_hash_table_contains(rv->recent, label_id))
-		return;
-	r = g_malloc(sizeof(*r) + nl + nw + ns);
-	memcpy(r->label_id, label_id, nl);
-	r->window_id = memcpy(r->label_id + nl, window_id, nw);
-	r->stream_id = memcpy(r->label_id + nl + nw, stream_id, ns);
-	/* The ring holds the RECENT_LABELS newest; the oldest makes room. */
-	slot = &rv->recent_ring[rv->recent_next];
+	r->rv = c->rv;
+	r->serial = c->serial;
+	r->a = a;
+	r->flag = RINGSIDE__V1__FLAG_KIND__FLAG_NONE;
+	r->stream_id[0] = '\0';
+	memcpy(r->label_id, l->label_id, nl);
+	r->window_id = memcpy(r->label_id + nl, l->window_id, nw);
+	r->reviewer_id = memcpy(r->label_id + nl + nw, c->reviewer_id, nr);
+	g_hash_table_insert(c->rv->recent, r->label_id, r);
+	return r;
+}
+
+/* R is stored as STREAM_ID: kept among the RECENT_LABELS newest for
+ * replays; the oldest makes room. */
+static void remember(struct recent *r, const char *stream_id)
+{
+	review *rv = r->rv;
+	struct recent **slot = &rv->recent_ring[rv->recent_next];
+
+	g_strlcpy(r->stream_id, stream_id, sizeof(r->stream_id));
+	r->a = NULL;
 	rv->recent_next = (rv->recent_next + 1) % RECENT_LABELS;
 	if (*slot)
 		g_hash_table_remove(rv->recent, (*slot)->label_id);
 	*slot = r;
-	g_hash_table_insert(rv->recent, r->label_id, r);
-}
-
-static void pending_free(struct pending *p)
-{
-	g_free(p->reviewer_id);
-	g_free(p->label_id);
-	g_free(p->window_id);
-	g_free(p);
 }
 
 /* Redis answered for a label: acknowledge it, or tell the reviewer to
  * send it again. */
 static void on_label_published(const char *stream_id, const char *errstr, void *user)
 {
-	struct pending *p = user;
+	struct recent *p = user;
 	review *rv = p->rv;
 	struct conn *c = find_conn(rv, p->serial, p->reviewer_id);
+	struct sched_assignment *a = p->a;
 
-	g_hash_table_steal(rv->inflight, p->label_id);
 	/* Ambiguous and skipped windows are offered again: still open,
 	 * unless the daemon is stopping and nobody will offer them. */
 	if (stream_id && rv->rec &&
@@ -112,35 +117,38 @@ static void on_label_published(const char *stream_id, const char *errstr, void *
 		/* Shutting down: the scheduler is gone, nobody to tell. */
 		g_message("label %s for %s by %s: %s after shutdown", p->label_id, p->window_id,
 		          p->reviewer_id, stream_id ? "stored" : "not stored");
-		pending_free(p);
+		if (stream_id)
+			remember(p, stream_id);
+		else
+			g_hash_table_remove(rv->recent, p->label_id);
 		return;
 	}
 	if (stream_id) {
 		rv->labels_ok++;
 		if ((guint)p->flag < RS_FLAG_KINDS) /* label_validate refuses others */
 			rv->flags_stored[p->flag]++;
-		remember(rv, p->label_id, p->window_id, stream_id);
+		remember(p, stream_id);
 		/* The ack goes first: the reviewer hears the label is safe
 		 * before its next task starts or arrives. */
 		if (c)
-			send_ack(c, p->label_id, p->window_id, stream_id);
+			send_ack(c, p->label_id, p->window_id, p->stream_id);
 		if (p->flag == RINGSIDE__V1__FLAG_KIND__FLAG_AMBIGUOUS)
-			sched_ambiguous(rv->sched, p->a, now_ns());
+			sched_ambiguous(rv->sched, a, now_ns());
 		else if (p->flag == RINGSIDE__V1__FLAG_KIND__FLAG_SKIP)
-			sched_skipped(rv->sched, p->a, now_ns());
+			sched_skipped(rv->sched, a, now_ns());
 		else
-			sched_complete(rv->sched, p->a, now_ns());
+			sched_complete(rv->sched, a, now_ns());
 	} else {
 		g_autofree char *msg = g_strdup_printf(
 		        "the label could not be stored (%s); it is kept, send it again", errstr);
 		rv->labels_failed++;
 		g_warning("label %s for %s by %s not published: %s", p->label_id, p->window_id,
 		          p->reviewer_id, errstr);
-		sched_publish_failed(rv->sched, p->a, now_ns());
+		sched_publish_failed(rv->sched, a, now_ns());
 		if (c)
 			conn_error(c, "publish_failed", msg, p->label_id, p->window_id);
+		g_hash_table_remove(rv->recent, p->label_id); /* frees P */
 	}
-	pending_free(p);
 }
 
 /* Sends one entry to Redis: through the relay when there is one (it
@@ -283,7 +291,7 @@ static struct sched_assignment *submit_target(struct conn *c, const Ringside__V1
 /* XADDs the packed label PB of OUT with its readable fields; P is told
  * the outcome. */
 static void publish_label(review *rv, const Ringside__V1__Label *out, const guint8 *pb,
-                          gsize pb_len, struct pending *p)
+                          gsize pb_len, struct recent *p)
 {
 	g_autofree char *classes = join(out->classes, out->n_classes);
 	g_autofree char *kinds = join_kinds(out);
@@ -314,8 +322,7 @@ void handle_submit(struct conn *c, Ringside__V1__Label *l)
 {
 	review *rv = c->rv;
 	struct sched_assignment *a;
-	struct recent *done;
-	struct pending *p;
+	struct recent *done, *p;
 	char reason[256];
 	Ringside__V1__Label out = RINGSIDE__V1__LABEL__INIT;
 	g_autoptr(GPtrArray) garbage = NULL;
@@ -327,6 +334,8 @@ void handle_submit(struct conn *c, Ringside__V1__Label *l)
 		return;
 	}
 	done = l->label_id[0] ? g_hash_table_lookup(rv->recent, l->label_id) : NULL;
+	if (done && !done->stream_id[0])
+		return; /* being stored now; the ack will follow */
 	if (done) {
 		/* A replay after a lost ack: same answer, nothing published. */
 		if (!strcmp(done->window_id, l->window_id))
@@ -336,8 +345,6 @@ void handle_submit(struct conn *c, Ringside__V1__Label *l)
 			           l->label_id, l->window_id);
 		return;
 	}
-	if (l->label_id[0] && g_hash_table_contains(rv->inflight, l->label_id))
-		return; /* being stored now; the ack will follow */
 	if (!(a = submit_target(c, l)))
 		return;
 	if (!label_validate(l, a->window, reason, sizeof(reason))) {
@@ -354,17 +361,10 @@ void handle_submit(struct conn *c, Ringside__V1__Label *l)
 	pb = g_malloc(pb_len ? pb_len : 1);
 	ringside__v1__label__pack(&out, pb);
 
-	p = g_new0(struct pending, 1);
-	p->rv = rv;
-	p->serial = c->serial;
-	p->reviewer_id = g_strdup(c->reviewer_id);
-	p->label_id = g_strdup(l->label_id);
-	p->window_id = g_strdup(l->window_id);
-	p->a = a;
+	p = recent_add(c, l, a);
 	p->flag = out.flag ? out.flag->kind : RINGSIDE__V1__FLAG_KIND__FLAG_NONE;
 	sched_publish_started(rv->sched, a, now_ns());
-	g_hash_table_insert(rv->inflight, p->label_id, p);
-	publish_label(rv, &out, pb, pb_len, p);
+	publish_label(rv, &out, pb, pb_len, p); /* P may be gone when this returns */
 }
 
 struct expired_pub {

@@ -7,6 +7,7 @@
 
 #include "load.h"
 #include "ringside.pb-c.h"
+#include "task_view.h"
 
 /* Reconnect delays: 100 ms doubling to 5 s, each drawn from 50-150 %. */
 #define BACKOFF_MIN_MS 100
@@ -361,15 +362,15 @@ static void rv_on_welcome(struct reviewer *r)
 /* Latency of a task: arrival on the wall clock after the window's end and
  * after the daemon's offer (deadline_ns - time_box_ms: the offer instant,
  * as the daemon sets the deadline from it). */
-static void rv_on_task(struct reviewer *r, const Ringside__V1__Task *t)
+static void rv_on_task(struct reviewer *r, const struct task_view *t)
 {
 	struct load *ld = r->ld;
 	int64_t now = load_wall_ns(), d, think_us;
 
 	ld->st.tasks++;
-	if (t->window && ld->measuring) {
+	if (t->has_window && ld->measuring) {
 		if (t->attempt <= 1) {
-			d = now - t->window->end_ns;
+			d = now - t->window_end_ns;
 			if (d < 0)
 				ld->st.clock_behind++;
 			hist_add(&ld->st.end_task, d > 0 ? (uint64_t)d / 1000 : 0);
@@ -379,15 +380,15 @@ static void rv_on_task(struct reviewer *r, const Ringside__V1__Task *t)
 			ld->st.clock_behind++;
 		hist_add(&ld->st.offer_task, d > 0 ? (uint64_t)d / 1000 : 0);
 	}
-	if (ld->conf.idle || ld->phase != LOAD_RUN || !t->window || !t->window->id)
+	if (ld->conf.idle || ld->phase != LOAD_RUN || !t->has_window || !t->window_id)
 		return;
 	if (r->task_window) {
 		ld->st.tasks_while_busy++;
 		rv_task_drop(r);
 	}
-	r->task_window = strdup(t->window->id);
-	if (t->template_ && t->template_->n_classes)
-		r->task_class = strdup(t->template_->classes[0]);
+	r->task_window = strndup(t->window_id, t->window_id_len);
+	if (t->class0)
+		r->task_class = strndup(t->class0, t->class0_len);
 	if (!r->task_window) {
 		rv_task_drop(r);
 		return;
@@ -461,7 +462,17 @@ static void rv_on_revoke(struct reviewer *r, const Ringside__V1__Revoke *v)
 /* One whole server message. */
 static void rv_handle(struct reviewer *r, const unsigned char *data, size_t len)
 {
-	Ringside__V1__ServerMessage *m = ringside__v1__server_message__unpack(NULL, len, data);
+	Ringside__V1__ServerMessage *m;
+	struct task_view t;
+
+	if (task_view_is_task(data, len)) {
+		if (task_view_parse(data, len, &t))
+			rv_on_task(r, &t);
+		else
+			load_count_error(r->ld, "(undecodable server message)");
+		return;
+	}
+	m = ringside__v1__server_message__unpack(NULL, len, data);
 
 	if (!m) {
 		load_count_error(r->ld, "(undecodable server message)");
@@ -471,8 +482,9 @@ static void rv_handle(struct reviewer *r, const unsigned char *data, size_t len)
 	case RINGSIDE__V1__SERVER_MESSAGE__MSG_WELCOME:
 		rv_on_welcome(r);
 		break;
-	case RINGSIDE__V1__SERVER_MESSAGE__MSG_TASK:
-		rv_on_task(r, m->task);
+	case RINGSIDE__V1__SERVER_MESSAGE__MSG_TASK: /* not led by its own tag */
+		if (task_view_parse(data, len, &t))
+			rv_on_task(r, &t);
 		break;
 	case RINGSIDE__V1__SERVER_MESSAGE__MSG_ACK:
 		rv_on_ack(r, m->ack);
