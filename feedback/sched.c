@@ -195,8 +195,11 @@ static sched_reviewer *pick_reviewer(sched *s, const struct entry *e)
 static void offer(sched *s, struct entry *e, sched_reviewer *r, gint64 now_ns)
 {
 	const struct rs_group_conf *g = e->window->group;
-	struct sched_assignment *a = g_new0(struct sched_assignment, 1);
+	/* g_new and a zeroed copy, not g_new0: glibc's calloc bypasses its
+	 * per-thread cache, and this runs for every offer. */
+	struct sched_assignment *a = g_new(struct sched_assignment, 1);
 
+	*a = (struct sched_assignment){0};
 	e->attempts++;
 	g_ptr_array_add(e->tried, g_strdup(r->id));
 	a->window = e->window;
@@ -357,9 +360,10 @@ void sched_free(sched *s)
 
 void sched_add_window(sched *s, rs_window *w, gint64 now_ns)
 {
-	struct entry *e = g_new0(struct entry, 1);
+	struct entry *e = g_new(struct entry, 1); /* not g_new0: see offer() */
 	GPtrArray *a;
 
+	*e = (struct entry){0};
 	e->window = rs_window_ref(w);
 	e->packed = wire_pack_window(w);
 	e->tried = g_ptr_array_new_with_free_func(g_free);

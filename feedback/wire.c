@@ -50,8 +50,8 @@ static void pack_gaps(Ringside__V1__SourceData *sd, const struct rs_window_sourc
 	sd->coverage = (float)ws->coverage;
 	if (!n)
 		return;
-	sp = g_new0(Ringside__V1__Span, n);
-	spp = g_new0(Ringside__V1__Span *, n);
+	sp = g_new(Ringside__V1__Span, n);
+	spp = g_new(Ringside__V1__Span *, n);
 	g_ptr_array_add(garbage, sp);
 	g_ptr_array_add(garbage, spp);
 	for (guint k = 0; k < n; k++) {
@@ -101,11 +101,14 @@ static gsize preannotations_put(const rs_window *w, guint8 *out)
 
 /* Packs W with its samples (borrowed, not copied), gaps, coverage and
  * pre-annotations (copied as they are). */
+/* Every array below is filled whole (each message by its _init), so
+ * g_new, not g_new0: glibc's calloc bypasses its per-thread cache, and a
+ * window is packed for every one cut. */
 GBytes *wire_pack_window(const rs_window *w)
 {
 	Ringside__V1__Window win = RINGSIDE__V1__WINDOW__INIT;
-	Ringside__V1__SourceData *sd = g_new0(Ringside__V1__SourceData, w->n_sources);
-	Ringside__V1__SourceData **sdp = g_new0(Ringside__V1__SourceData *, w->n_sources);
+	Ringside__V1__SourceData *sd = g_new(Ringside__V1__SourceData, w->n_sources);
+	Ringside__V1__SourceData **sdp = g_new(Ringside__V1__SourceData *, w->n_sources);
 	GPtrArray *garbage = g_ptr_array_new_with_free_func(g_free);
 	guint8 *buf;
 	gsize len, pre_len;
@@ -130,8 +133,8 @@ GBytes *wire_pack_window(const rs_window *w)
 		sd[i].complete = ws->complete;
 		pack_gaps(&sd[i], ws, garbage);
 		if (c->kind == RS_KIND_VIDEO) {
-			Ringside__V1__VideoFrame *f = g_new0(Ringside__V1__VideoFrame, n);
-			Ringside__V1__VideoFrame **fp = g_new0(Ringside__V1__VideoFrame *, n);
+			Ringside__V1__VideoFrame *f = g_new(Ringside__V1__VideoFrame, n);
+			Ringside__V1__VideoFrame **fp = g_new(Ringside__V1__VideoFrame *, n);
 
 			g_ptr_array_add(garbage, f);
 			g_ptr_array_add(garbage, fp);
@@ -149,8 +152,8 @@ GBytes *wire_pack_window(const rs_window *w)
 			sd[i].n_frames = n;
 			sd[i].frames = fp;
 		} else if (c->kind == RS_KIND_AUDIO) {
-			Ringside__V1__AudioChunk *a = g_new0(Ringside__V1__AudioChunk, n);
-			Ringside__V1__AudioChunk **ap = g_new0(Ringside__V1__AudioChunk *, n);
+			Ringside__V1__AudioChunk *a = g_new(Ringside__V1__AudioChunk, n);
+			Ringside__V1__AudioChunk **ap = g_new(Ringside__V1__AudioChunk *, n);
 
 			g_ptr_array_add(garbage, a);
 			g_ptr_array_add(garbage, ap);
@@ -165,8 +168,8 @@ GBytes *wire_pack_window(const rs_window *w)
 			sd[i].n_chunks = n;
 			sd[i].chunks = ap;
 		} else {
-			Ringside__V1__SensorSample *ss = g_new0(Ringside__V1__SensorSample, n);
-			Ringside__V1__SensorSample **ssp = g_new0(Ringside__V1__SensorSample *, n);
+			Ringside__V1__SensorSample *ss = g_new(Ringside__V1__SensorSample, n);
+			Ringside__V1__SensorSample **ssp = g_new(Ringside__V1__SensorSample *, n);
 
 			g_ptr_array_add(garbage, ss);
 			g_ptr_array_add(garbage, ssp);

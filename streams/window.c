@@ -223,8 +223,11 @@ static gboolean cutter_window_due(cutter *c, gint64 start, gint64 end, gint64 no
 static rs_window *cutter_build(cutter *c, gint64 start, gint64 end)
 {
 	const struct rs_group_conf *g = c->group;
-	rs_window *w = g_new0(rs_window, 1);
+	/* g_new and zeroing, not g_new0: glibc's calloc bypasses its
+	 * per-thread cache, and this runs for every window cut. */
+	rs_window *w = g_new(rs_window, 1);
 
+	*w = (rs_window){0};
 	w->ref = 1;
 	w->id = g_strdup_printf("%s:%" G_GINT64_FORMAT, g->name, start);
 	w->group = g;
@@ -232,7 +235,8 @@ static rs_window *cutter_build(cutter *c, gint64 start, gint64 end)
 	w->end_ns = end;
 	w->reason = RS_REASON_PERIODIC;
 	w->n_sources = g->n_sources;
-	w->sources = g_new0(struct rs_window_source, g->n_sources);
+	w->sources = g_new(struct rs_window_source, g->n_sources);
+	memset(w->sources, 0, sizeof(*w->sources) * g->n_sources);
 	w->complete = TRUE;
 	for (guint i = 0; i < g->n_sources; i++) {
 		w->sources[i].conf = g->sources[i];
