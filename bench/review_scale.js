@@ -12,7 +12,7 @@
 //               against redis-server's RSS per idle client connection.
 //
 // Usage: bench/run review_scale [--phases throughput,latency,memory]
-//   [--reviewers 200] [--groups 2500] [--prefill 40] [--seconds 20]
+//   [--reviewers 200] [--groups 2500] [--prefill 50] [--seconds 20]
 //   [--latency-reviewers 100,1000] [--think-ms 1000] [--idle 10000]
 // Needs a build (RINGSIDED, RINGSIDE_BIN) like the tests; see docs/benchmarks.md.
 'use strict';
@@ -30,7 +30,7 @@ const opt = (name, def) => {
 const PHASES = opt('phases', 'throughput,latency,memory').split(',');
 const REVIEWERS = Number(opt('reviewers', 200));
 const GROUPS = Number(opt('groups', 2500));
-const PREFILL_S = Number(opt('prefill', 40));
+const PREFILL_S = Number(opt('prefill', 50));
 const SECONDS = Number(opt('seconds', 20));
 const LAT_REVIEWERS = opt('latency-reviewers', '100,1000').split(',').map(Number);
 const THINK_MS = Number(opt('think-ms', 1000));

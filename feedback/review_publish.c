@@ -69,7 +69,10 @@ static struct recent *recent_add(struct conn *c, const Ringside__V1__Label *l,
 {
 	gsize nl = strlen(l->label_id) + 1, nw = strlen(l->window_id) + 1;
 	gsize nr = strlen(c->reviewer_id) + 1;
-	struct recent *r = g_malloc(sizeof(*r) + nl + nw + nr);
+	/* Rounded up so that records of ids of different lengths share
+	 * glibc's per-thread cache bins: the one evicted is the next one
+	 * made. */
+	struct recent *r = g_malloc((sizeof(*r) + nl + nw + nr + 63) & ~(gsize)63);
 
 	r->rv = c->rv;
 	r->serial = c->serial;
