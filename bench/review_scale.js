@@ -12,7 +12,7 @@
 //               against redis-server's RSS per idle client connection.
 //
 // Usage: bench/run review_scale [--phases throughput,latency,memory]
-//   [--reviewers 200] [--groups 2500] [--prefill 50] [--seconds 20]
+//   [--reviewers 400] [--groups 2500] [--prefill 50] [--seconds 20]
 //   [--latency-reviewers 100,1000] [--think-ms 1000] [--idle 10000]
 // Needs a build (RINGSIDED, RINGSIDE_BIN) like the tests; see docs/benchmarks.md.
 'use strict';
@@ -28,7 +28,7 @@ const opt = (name, def) => {
   return i >= 0 ? argv[i + 1] : def;
 };
 const PHASES = opt('phases', 'throughput,latency,memory').split(',');
-const REVIEWERS = Number(opt('reviewers', 200));
+const REVIEWERS = Number(opt('reviewers', 400));
 const GROUPS = Number(opt('groups', 2500));
 const PREFILL_S = Number(opt('prefill', 50));
 const SECONDS = Number(opt('seconds', 20));
