@@ -9,11 +9,16 @@
 //               and 1,000 reviewers with human-like think times, against
 //               redis-benchmark's unloaded XADD round trip (-c 1);
 //   memory      ringsided's RSS per idle reviewer connection at 10,000,
-//               against redis-server's RSS per idle client connection.
+//               against redis-server's RSS per idle client connection;
+//   replay      the spool's replay rate after an outage: labels acked from
+//               the spool while redis-server is down, replayed when it is
+//               back, against redis-benchmark running the same XADD on one
+//               connection with as many in flight as the replay keeps (256).
 //
-// Usage: bench/run review_scale [--phases throughput,latency,memory]
+// Usage: bench/run review_scale [--phases throughput,latency,memory,replay]
 //   [--reviewers 400] [--groups 2500] [--prefill 50] [--seconds 20]
 //   [--latency-reviewers 100,1000] [--think-ms 1000] [--idle 10000]
+//   [--outage 30]
 // Needs a build (RINGSIDED, RINGSIDE_BIN) like the tests; see docs/benchmarks.md.
 'use strict';
 const { spawn, execFileSync } = require('child_process');
@@ -27,7 +32,9 @@ const opt = (name, def) => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? argv[i + 1] : def;
 };
-const PHASES = opt('phases', 'throughput,latency,memory').split(',');
+const PHASES = opt('phases', 'throughput,latency,memory,replay').split(',');
+const OUTAGE_S = Number(opt('outage', 30));
+const REPLAY_WINDOW = 256; // replayed XADDs in flight (feedback/relay.c RELAY_WINDOW)
 const REVIEWERS = Number(opt('reviewers', 400));
 const GROUPS = Number(opt('groups', 2500));
 const PREFILL_S = Number(opt('prefill', 50));
@@ -48,13 +55,13 @@ const HZ = 100; // clock ticks per second in /proc/PID/stat (getconf CLK_TCK)
 // label's: a supply far beyond what is labeled would spend the daemon on
 // those. The throughput phase therefore lets unlabeled windows wait (a
 // long queue_timeout, a deep queue_max) instead of expiring during the run.
-function config(p, { groups, tokens, everySeconds = 0.1, queueMax = 4, queueTimeout = 5 }) {
+function config(p, { groups, tokens, everySeconds = 0.1, queueMax = 4, queueTimeout = 5, spool = null }) {
   let s = `[daemon]
 listen = 127.0.0.1:${p.http}
 max_messages_per_second = 100000
 [redis]
 port = ${p.redis}
-[source imu]
+${spool ? `[spool]\ndir = ${spool}\n` : ''}[source imu]
 kind = sensor
 listen = 127.0.0.1:${p.sensor}
 channels = ax,ay,az
@@ -134,9 +141,9 @@ function runLoad(args) {
   });
 }
 
-// redis-benchmark running COMMAND (array) on PORT with -c CLIENTS -P 1.
-function redisBenchmark(port, clients, requests, command) {
-  const csv = execFileSync('redis-benchmark', ['-p', String(port), '-c', String(clients), '-P', '1',
+// redis-benchmark running COMMAND (array) on PORT with -c CLIENTS -P PIPELINE.
+function redisBenchmark(port, clients, requests, command, pipeline = 1) {
+  const csv = execFileSync('redis-benchmark', ['-p', String(port), '-c', String(clients), '-P', String(pipeline),
     '-n', String(requests), '--csv', ...command], { encoding: 'utf8', maxBuffer: 1 << 24 });
   const row = csv.trim().split('\n').pop().split(',').map((x) => x.replace(/"/g, ''));
   return { rps: Number(row[1]), p50: Number(row[4]), p99: Number(row[6]) };
@@ -282,6 +289,48 @@ async function openIdle(port, n) {
   return socks;
 }
 
+// The spool's replay: redis-server goes away, reviewers label for OUTAGE_S
+// (each label acked once fsync'd in the spool), redis-server comes back
+// empty and ringsided replays the spool into it. The rate is ringsided's
+// own figure (its "spool replayed: N record(s) in S s" line), checked
+// against the stream's length.
+async function replay() {
+  const n = 200;
+  const dir = fs.mkdtempSync(path.join(process.env.TMPDIR || '/tmp', 'ringside-replay-spool-'));
+  const stack = await h.startStack({ name: 'scale',
+    config: (p) => config(p, { groups: GROUPS, tokens: n, queueMax: 1000, queueTimeout: 600, spool: dir }) });
+  try {
+    await h.sleep(5000);
+    await h.stopProcess(stack.redis.proc, 'SIGKILL');
+    stack.redis.client.disconnect();
+    const { report: rep } = await runLoad(['--url', stack.wsUrl, '--token-prefix', TOKEN,
+      '--reviewers', String(n), '--duration', String(OUTAGE_S), '--drain', '5', '--connect-rate', '2000']);
+    const spooled = fs.readdirSync(dir).reduce((b, f) => b + fs.statSync(path.join(dir, f)).size, 0);
+    stack.redis = await h.startRedis(stack.dir, stack.ports.redis);
+    stack.client = stack.redis.client;
+    let m = null;
+    await h.waitFor('ringsided to replay its spool', () => {
+      m = /spool replayed: (\d+) record\(s\) in ([\d.]+) s/.exec(stack.daemonLog());
+      return m;
+    }, 600000, 200);
+    const records = Number(m[1]);
+    const secs = Number(m[2]);
+    const stored = await stack.client.xlen('ringside:labels');
+    const { cmd, bytes } = await xaddLike(stack);
+    const base = redisBenchmark(stack.ports.redis, 1, 200000, cmd, REPLAY_WINDOW);
+    console.log(`\n== replay: ${n} reviewers labeling for ${OUTAGE_S} s with redis-server down, then back ==`);
+    console.log(`labels acked      ${rep.labels_acked} during the outage (${rep.labels_per_s.toFixed(0)}/s, ` +
+      `errors ${JSON.stringify(rep.errors)}), spool ${(spooled / 1048576).toFixed(1)} MiB`);
+    console.log(`replayed          ${records} records in ${secs.toFixed(2)} s: ${(records / secs).toFixed(0)} records/s ` +
+      `(${stored} labels in the stream after it; every acked label stored: ${stored >= rep.labels_acked ? 'yes' : 'NO'})`);
+    console.log(`redis-benchmark   XADD ${bytes}-byte entry, -c 1 -P ${REPLAY_WINDOW}: ${base.rps.toFixed(0)} req/s`);
+    console.log(`ratio             replayed/s / XADD/s = ${(records / secs / base.rps).toFixed(2)}`);
+  } finally {
+    await stack.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function memory() {
   const stack = await h.startStack({ name: 'scale',
     config: (p) => config(p, { groups: 1, tokens: 100, everySeconds: 3600 }) });
@@ -331,4 +380,5 @@ async function memory() {
   if (PHASES.includes('throughput')) await throughput(REVIEWERS);
   if (PHASES.includes('latency')) for (const n of LAT_REVIEWERS) await latency(n);
   if (PHASES.includes('memory')) await memory();
+  if (PHASES.includes('replay')) await replay();
 })().catch((e) => { console.error(e); process.exit(1); });

@@ -483,5 +483,5 @@ function assertEq(actual, expected, msg) {
 module.exports = {
   T, TO_OBJECT, TOKENS, SRC, RINGSIDED, BIN,
   startStack, Reviewer, launchChromium, runTest, waitFor, httpGet,
-  freePort, sleep, log, labelId, assert, assertEq, startProcess, stopProcess,
+  freePort, sleep, log, labelId, assert, assertEq, startProcess, stopProcess, startRedis,
 };
