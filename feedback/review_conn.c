@@ -87,9 +87,10 @@ static void conn_drop(struct conn *c, int code, const char *reason)
 		        g_idle_add_full(G_PRIORITY_DEFAULT, reap_overflowed, c->rv, NULL);
 }
 
-/* Queues MSG (taken) for C and asks for a writable callback. Over the
- * connection's cap the connection is closed instead: a reviewer who
- * cannot keep up must not hold the daemon's memory. */
+/* Queues MSG (taken) for C, to be written at the end of the turn
+ * (review_flush). Over the connection's cap the connection is dropped
+ * instead: a reviewer who cannot keep up must not hold the daemon's
+ * memory. */
 void conn_send(struct conn *c, GBytes *msg)
 {
 	gsize len = g_bytes_get_size(msg);
