@@ -13,7 +13,6 @@
  *   is left for hiredis to meet on its own write and report. */
 #pragma once
 
-#include <errno.h>
 #include <unistd.h>
 
 /* Its own dispatch and event hooks are replaced below, unused. */

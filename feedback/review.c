@@ -175,7 +175,6 @@ static void conn_closed(struct conn *c)
 	while ((b = g_queue_pop_head(&c->outq)))
 		g_bytes_unref(b);
 	g_clear_pointer(&c->rx, g_byte_array_unref);
-	g_clear_pointer(&c->scratch, g_free);
 	g_clear_pointer(&c->reviewer_id, g_free);
 	c->rv = NULL;
 }
@@ -253,7 +252,6 @@ static int callback_review(struct lws *wsi, enum lws_callback_reasons reason, vo
 		c->rv = rv;
 		c->serial = ++rv->next_serial;
 		g_queue_init(&c->outq);
-		c->scratch = g_malloc(LWS_PRE + FRAGMENT_BYTES);
 		g_hash_table_insert(rv->conns, &c->serial, c);
 		lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, HELLO_TIMEOUT_S);
 		c->rate_us = g_get_monotonic_time();
@@ -431,7 +429,7 @@ review *review_new(const struct rs_config *cfg, publisher *pub)
 	rv->auth = auth_new(cfg);
 	rv->templates = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)g_bytes_unref);
 	rv->flushq = g_array_new(FALSE, FALSE, sizeof(guint64));
-	rv->flush_buf = g_malloc(LWS_PRE + FLUSH_BYTES);
+	rv->out_buf = g_malloc(LWS_PRE + OUT_BUF_BYTES);
 	rv->flush_src = g_source_new(&flush_funcs, sizeof(struct flush_source));
 	((struct flush_source *)rv->flush_src)->rv = rv;
 	g_source_set_priority(rv->flush_src, G_PRIORITY_HIGH);
@@ -484,7 +482,7 @@ void review_free(review *rv)
 	g_source_unref(rv->flush_src);
 	g_array_unref(rv->flushq);
 	g_hash_table_unref(rv->templates);
-	g_free(rv->flush_buf);
+	g_free(rv->out_buf);
 	g_hash_table_unref(rv->conns);
 	g_hash_table_unref(rv->recent);
 	auth_free(rv->auth);

@@ -10,10 +10,9 @@
  * which lws-write.h leaves out in favour of lws_close_reason) */
 #define WRITE_CLOSE ((enum lws_write_protocol)4)
 
-/* Idle callback: connections whose send queue overflowed or whose socket
- * failed give their windows back and are dropped without waiting for the
- * peer to read. */
-static gboolean reap_overflowed(gpointer user)
+/* Idle callback: dropped connections (conn_drop) give their windows back
+ * and are closed without waiting for the peer to read. */
+static gboolean reap_dropped(gpointer user)
 {
 	review *rv = user;
 	GHashTableIter it;
@@ -24,7 +23,7 @@ static gboolean reap_overflowed(gpointer user)
 	while (g_hash_table_iter_next(&it, NULL, &v)) {
 		struct conn *c = v;
 
-		if (!c->overflowed)
+		if (!c->dropped)
 			continue;
 		if (c->sr && rv->sched) {
 			sched_reviewer_leave(rv->sched, c->sr, now_ns());
@@ -78,13 +77,13 @@ static void conn_drop(struct conn *c, int code, const char *reason)
 	c->close_code = code;
 	g_strlcpy(c->close_reason, reason, sizeof(c->close_reason));
 	c->deaf = TRUE;
-	c->overflowed = TRUE;
+	c->dropped = TRUE;
 	/* This may run inside a scheduler callback or review_flush: leave
 	 * it later, but not for an idle loop, which a flooding peer keeps
 	 * busy. */
 	if (!c->rv->reap_id)
 		c->rv->reap_id =
-		        g_idle_add_full(G_PRIORITY_DEFAULT, reap_overflowed, c->rv, NULL);
+		        g_idle_add_full(G_PRIORITY_DEFAULT, reap_dropped, c->rv, NULL);
 }
 
 /* Queues MSG (taken) for C, to be written at the end of the turn
@@ -139,7 +138,7 @@ void conn_close_after(struct conn *c, int code, const char *reason)
  * unsent. Returns -1 when the frame cannot be written. */
 static int conn_send_close(struct conn *c)
 {
-	guint8 *p = c->scratch + LWS_PRE;
+	guint8 *p = c->rv->out_buf + LWS_PRE;
 	gsize n = strnlen(c->close_reason, sizeof(c->close_reason));
 
 	p[0] = (guint8)(c->close_code >> 8);
@@ -164,7 +163,7 @@ void conn_close_now(struct conn *c, int code, const char *reason)
 }
 
 /* Frames as many whole messages from the head of C's queue as fit in
- * FLUSH_BYTES into rv->flush_buf and writes them with one lws_write of
+ * FLUSH_BYTES into rv->out_buf and writes them with one lws_write of
  * the raw bytes (a server's frames are unmasked: a header, the payload;
  * FLUSH_BYTES keeps every batched length under 65536, so the header is
  * 2 or 4 bytes). lws keeps whatever the socket did not take and sends it
@@ -174,7 +173,7 @@ void conn_close_now(struct conn *c, int code, const char *reason)
  * fragmented one. */
 static int conn_write_batch(struct conn *c)
 {
-	guint8 *buf = c->rv->flush_buf + LWS_PRE;
+	guint8 *buf = c->rv->out_buf + LWS_PRE;
 	gsize used = 0;
 	int n = 0;
 
@@ -228,8 +227,8 @@ static int conn_write_fragment(struct conn *c)
 	chunk = MIN(len - c->out_off, FRAGMENT_BYTES);
 	first = c->out_off == 0;
 	last = c->out_off + chunk == len;
-	memcpy(c->scratch + LWS_PRE, payload + c->out_off, chunk);
-	if (lws_write(c->wsi, c->scratch + LWS_PRE, chunk,
+	memcpy(c->rv->out_buf + LWS_PRE, payload + c->out_off, chunk);
+	if (lws_write(c->wsi, c->rv->out_buf + LWS_PRE, chunk,
 	              lws_write_ws_flags(LWS_WRITE_BINARY, first, last)) < (int)chunk)
 		return -1;
 	c->out_off += chunk;

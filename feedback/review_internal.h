@@ -13,6 +13,7 @@
 #define CLOSE_REASON_MAX 100
 #define FRAGMENT_BYTES (64 * 1024) /* largest websocket fragment written */
 #define FLUSH_BYTES (64 * 1024)    /* most bytes of whole messages written at once */
+#define OUT_BUF_BYTES MAX(FRAGMENT_BYTES, FLUSH_BYTES)
 #define RECENT_LABELS 4096 /* label ids remembered for idempotent replays */
 #define RS_FLAG_KINDS 4 /* ringside.v1.FlagKind values 0..3 */
 
@@ -28,11 +29,10 @@ struct conn {
 	GQueue outq;         /* GBytes *, packed server messages */
 	gsize out_off;       /* bytes of the head message already sent */
 	gsize out_bytes;     /* bytes queued, for the cap */
-	guint8 *scratch;     /* LWS_PRE + FRAGMENT_BYTES for lws_write */
 	int close_code;      /* non-zero: close once the queue is out */
 	gboolean close_sent; /* our close frame is out: the peer's reply ends it */
 	gboolean deaf;       /* closing for what it sent: its messages are dropped */
-	gboolean overflowed; /* send queue passed its cap: to be dropped */
+	gboolean dropped;    /* queue overflowed or socket failed: reaped next turn */
 	gboolean flush_queued; /* in review.flushq: written at the end of the turn */
 	char close_reason[CLOSE_REASON_MAX];
 	struct auth_identity id; /* who the hello's token said; valid with reviewer_id */
@@ -54,10 +54,11 @@ struct review {
 	guint recent_next;    /* the ring's oldest slot, next to be reused */
 
 	gboolean stopping; /* no new connections; set by review_close_all */
-	guint reap_id;     /* idle source dropping overflowed connections */
+	guint reap_id;     /* idle source reaping dropped connections */
 	GHashTable *templates; /* struct rs_group_conf * -> its packed LabelTemplate */
 	GArray *flushq;    /* serials of connections with messages to write */
-	guint8 *flush_buf; /* LWS_PRE + FLUSH_BYTES: one batch of framed messages */
+	guint8 *out_buf;   /* LWS_PRE + OUT_BUF_BYTES: the bytes of one lws_write, for
+	                    * every connection (lws copies what a socket leaves) */
 	GSource *flush_src; /* runs review_flush before each main-loop poll */
 	guint64 bad_messages, labels_ok, labels_invalid, labels_failed, auth_failures;
 	guint64 send_overflow, expired_published, expired_lost, messages_in;

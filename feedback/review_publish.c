@@ -12,7 +12,6 @@
 #include "feedback/sched.h"
 #include "feedback/wire.h"
 
-
 /* One of these per label id the daemon knows: on its way to Redis (the
  * publish's user data, stream_id still empty), then stored (stream_id
  * set, in review.recent_ring) until RECENT_LABELS newer ones push it out;

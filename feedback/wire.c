@@ -66,16 +66,35 @@ static void pack_gaps(Ringside__V1__SourceData *sd, const struct rs_window_sourc
 	sd->gaps = spp;
 }
 
+/* Bytes a length-delimited field (a one-byte tag) holding BYTES takes. */
+static gsize bytes_field_len(GBytes *bytes)
+{
+	gsize len = g_bytes_get_size(bytes);
+
+	return 1 + varint_len(len) + len;
+}
+
+/* Writes field TAG (length-delimited) holding BYTES at P; returns the
+ * end. */
+static guint8 *put_bytes_field(guint8 *p, guint8 tag, GBytes *bytes)
+{
+	gsize len;
+	const guint8 *data = g_bytes_get_data(bytes, &len);
+
+	*p++ = tag;
+	p += varint_put(p, len);
+	if (len) /* an empty GBytes may have no data pointer */
+		memcpy(p, data, len);
+	return p + len;
+}
+
 /* Bytes the pre-annotations of W take as Window field 8. O(pre-annotations). */
 static gsize preannotations_len(const rs_window *w)
 {
 	gsize len = 0;
 
-	for (guint i = 0; w->preannotations && i < w->preannotations->len; i++) {
-		gsize n = g_bytes_get_size(w->preannotations->pdata[i]);
-
-		len += 1 + varint_len(n) + n;
-	}
+	for (guint i = 0; w->preannotations && i < w->preannotations->len; i++)
+		len += bytes_field_len(w->preannotations->pdata[i]);
 	return len;
 }
 
@@ -86,16 +105,8 @@ static gsize preannotations_put(const rs_window *w, guint8 *out)
 {
 	guint8 *p = out;
 
-	for (guint i = 0; w->preannotations && i < w->preannotations->len; i++) {
-		gsize n;
-		const guint8 *data = g_bytes_get_data(w->preannotations->pdata[i], &n);
-
-		*p++ = TAG_WINDOW_PREANNOTATION;
-		p += varint_put(p, n);
-		if (n) /* an empty GBytes may have no data pointer */
-			memcpy(p, data, n);
-		p += n;
-	}
+	for (guint i = 0; w->preannotations && i < w->preannotations->len; i++)
+		p = put_bytes_field(p, TAG_WINDOW_PREANNOTATION, w->preannotations->pdata[i]);
 	return p - out;
 }
 
@@ -233,25 +244,10 @@ GBytes *wire_pack_template(const struct rs_group_conf *g)
 	return g_bytes_new_take(buf, len);
 }
 
-/* Appends field TAG (length-delimited) holding BYTES at P; returns the
- * end. */
-static guint8 *put_bytes_field(guint8 *p, guint8 tag, GBytes *bytes)
-{
-	gsize len;
-	const guint8 *data = g_bytes_get_data(bytes, &len);
-
-	*p++ = tag;
-	p += varint_put(p, len);
-	if (len) /* an empty GBytes may have no data pointer */
-		memcpy(p, data, len);
-	return p + len;
-}
-
 GBytes *wire_pack_task(GBytes *packed_window, GBytes *packed_template, gint64 deadline_ns,
                        guint time_box_ms, guint attempt, gboolean held)
 {
 	Ringside__V1__Task task = RINGSIDE__V1__TASK__INIT;
-	gsize wlen = g_bytes_get_size(packed_window), tlen = g_bytes_get_size(packed_template);
 	gsize rest_len, task_len, total;
 	guint8 *buf, *p;
 
@@ -264,7 +260,7 @@ GBytes *wire_pack_task(GBytes *packed_window, GBytes *packed_template, gint64 de
 	 * message as packing it whole, without re-encoding every frame or
 	 * every class name. */
 	rest_len = ringside__v1__task__get_packed_size(&task);
-	task_len = 1 + varint_len(wlen) + wlen + 1 + varint_len(tlen) + tlen + rest_len;
+	task_len = bytes_field_len(packed_window) + bytes_field_len(packed_template) + rest_len;
 	total = WIRE_PRE + 1 + varint_len(task_len) + task_len;
 	buf = g_malloc(total);
 	p = buf + WIRE_PRE;
